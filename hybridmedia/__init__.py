@@ -1,0 +1,34 @@
+"""Layered Django storage: a writable local layer over read-only production media."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0.dev0"
+__all__ = ["__version__", "get_hybrid_storage"]
+
+if TYPE_CHECKING:
+    from hybridmedia.storage import HybridStorage
+
+
+def get_hybrid_storage(alias: str = "default") -> HybridStorage:
+    """Return the ``HybridStorage`` configured as ``STORAGES[alias]``."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.files.storage import InvalidStorageError, storages
+
+    from hybridmedia.storage import HybridStorage
+
+    try:
+        storage = storages[alias]
+    except InvalidStorageError as exc:
+        raise ImproperlyConfigured(
+            f"There is no storage {alias!r} in settings.STORAGES. Add one whose BACKEND is "
+            f"'hybridmedia.storage.HybridStorage', or pass the alias of an existing one."
+        ) from exc
+    if not isinstance(storage, HybridStorage):
+        raise ImproperlyConfigured(
+            f"STORAGES[{alias!r}] is a {type(storage).__module__}.{type(storage).__qualname__}, "
+            f"not a HybridStorage. Set its BACKEND to 'hybridmedia.storage.HybridStorage', or "
+            f"pass the alias of the storage that is."
+        )
+    return storage

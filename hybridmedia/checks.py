@@ -1,0 +1,66 @@
+"""System checks for the ``HybridStorage`` entries of ``settings.STORAGES``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.utils.module_loading import import_string
+
+from hybridmedia.exceptions import LayerConfigurationError
+
+
+def hybrid_aliases() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ``(alias, config)`` for every ``STORAGES`` entry whose backend is a ``HybridStorage``."""
+    from hybridmedia.storage import HybridStorage
+
+    for alias, config in getattr(settings, "STORAGES", {}).items():
+        try:
+            backend = import_string(config.get("BACKEND", ""))
+        except ImportError:
+            continue  # Django's own storage handling reports unimportable backends.
+        if isinstance(backend, type) and issubclass(backend, HybridStorage):
+            yield alias, config
+
+
+def check_hybrid_storages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Report every configuration error of each hybrid as ``hybridmedia.E0xx``."""
+    errors: list[CheckMessage] = []
+    for alias, config in hybrid_aliases():
+        options = config.get("OPTIONS", {})
+        layers = options.get("layers")
+        if isinstance(layers, (list, tuple)) and alias in layers:
+            errors.append(
+                Error(
+                    f"STORAGES[{alias!r}] lists itself as one of its layers.",
+                    hint="A HybridStorage cannot be its own layer; list the plain storages "
+                    "(e.g. a FileSystemStorage and an S3Storage) instead.",
+                    obj=f"STORAGES[{alias!r}]",
+                    id="hybridmedia.E006",
+                )
+            )
+            continue
+        try:
+            backend = import_string(config["BACKEND"])
+            _ = backend(**options).layers
+        except LayerConfigurationError as exc:
+            errors.append(Error(exc.message, hint=exc.hint, obj=f"STORAGES[{alias!r}]", id=exc.check_id))
+    return errors
+
+
+def check_not_in_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn (``hybridmedia.W001``) when a hybrid is configured while ``DEBUG`` is off."""
+    if settings.DEBUG:
+        return []
+    return [
+        Warning(
+            f"STORAGES[{alias!r}] is a HybridStorage while DEBUG is False.",
+            hint="HybridStorage is meant for development, QA and staging environments. If this is "
+            "one, silence this warning with SILENCED_SYSTEM_CHECKS = ['hybridmedia.W001'].",
+            obj=f"STORAGES[{alias!r}]",
+            id="hybridmedia.W001",
+        )
+        for alias, _config in hybrid_aliases()
+    ]

@@ -1,0 +1,29 @@
+"""Exceptions raised by hybridmedia."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ReadOnlyLayerError(PermissionError):
+    """A write or delete reached a read-only (lower) layer."""
+
+    def __init__(self, layer_name: str, operation: str, name: str | None = None) -> None:
+        self.layer_name = layer_name
+        self.operation = operation
+        self.name = name
+        target = f" {name!r}" if name is not None else ""
+        super().__init__(
+            f"Layer {layer_name!r} is read-only: refused to {operation}{target}. Only the top "
+            f"layer of a HybridStorage accepts writes and deletes; lower layers are never modified."
+        )
+
+
+class LayerConfigurationError(ImproperlyConfigured):
+    """A ``HybridStorage`` is configured wrongly; ``check_id`` names the matching system check."""
+
+    def __init__(self, message: str, *, hint: str, check_id: str) -> None:
+        self.message = message
+        self.hint = hint
+        self.check_id = check_id
+        super().__init__(f"{message} {hint}")

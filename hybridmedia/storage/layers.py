@@ -1,0 +1,170 @@
+"""Layers: parsing the ``layers`` option and building one (guarded) storage per layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import Storage
+from django.utils.module_loading import import_string
+
+from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.storage.readonly import read_only_class
+
+HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
+LAYER_KEYS = frozenset({"name", "storage"})
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One storage in a hybrid's stack; only the top layer is ``writable``."""
+
+    name: str
+    storage: Storage
+    writable: bool
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer as configured, before its storage is built: an alias or an inline config."""
+
+    name: str
+    alias: str | None
+    config: Mapping[str, Any] | None
+
+    def describe(self) -> str:
+        return f"STORAGES[{self.alias!r}]" if self.alias else f"the inline storage of layer {self.name!r}"
+
+
+def _error(message: str, hint: str, number: int) -> LayerConfigurationError:
+    return LayerConfigurationError(message, hint=hint, check_id=f"hybridmedia.E{number:03d}")
+
+
+def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
+    """Validate the ``layers`` option's shape (no settings needed) and return one spec per layer."""
+    if not layers or isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
+        raise _error(
+            f"HybridStorage needs a non-empty list of layers, got {layers!r}.",
+            'Set OPTIONS["layers"] to a list of STORAGES aliases, top (writable) layer first, '
+            'e.g. ["local", "production"].',
+            1,
+        )
+    specs = []
+    for position, item in enumerate(layers):
+        if isinstance(item, str):
+            specs.append(LayerSpec(name=item, alias=item, config=None))
+            continue
+        if not isinstance(item, Mapping) or "storage" not in item or set(item) - LAYER_KEYS:
+            raise _error(
+                f"Layer {position} of HybridStorage is {item!r}, which is neither a STORAGES alias "
+                f'nor a dict with the keys "storage" and optionally "name".',
+                'Write each layer as an alias string, or as {"name": "...", "storage": <alias or '
+                '{"BACKEND": ..., "OPTIONS": {...}}>}.',
+                2,
+            )
+        storage = item["storage"]
+        if isinstance(storage, str):
+            specs.append(LayerSpec(name=item.get("name", storage), alias=storage, config=None))
+        elif isinstance(storage, Mapping) and "BACKEND" in storage and "name" in item:
+            if set(storage) - {"BACKEND", "OPTIONS"}:
+                raise _error(
+                    f"The inline storage of layer {item['name']!r} has unknown keys "
+                    f"{sorted(set(storage) - {'BACKEND', 'OPTIONS'})}.",
+                    'An inline storage takes only "BACKEND" and "OPTIONS", like an entry of STORAGES.',
+                    2,
+                )
+            specs.append(LayerSpec(name=item["name"], alias=None, config=storage))
+        else:
+            raise _error(
+                f"Layer {position} of HybridStorage has an invalid storage {storage!r}.",
+                'Give "storage" as a STORAGES alias, or as {"BACKEND": ..., "OPTIONS": {...}} '
+                'together with a "name" for the layer.',
+                2,
+            )
+        if not isinstance(specs[-1].name, str) or not specs[-1].name:
+            raise _error(
+                f"Layer {position} of HybridStorage has an invalid name {specs[-1].name!r}.",
+                "Layer names must be non-empty strings.",
+                2,
+            )
+    _check_unique([spec.name for spec in specs], "name")
+    _check_unique([spec.alias for spec in specs if spec.alias], "STORAGES alias")
+    return tuple(specs)
+
+
+def _check_unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise _error(
+                f"HybridStorage lists the layer {what} {value!r} more than once.",
+                f"Every layer must have a different {what}; remove the duplicate or give the "
+                f'layers distinct "name"s.',
+                4,
+            )
+        seen.add(value)
+
+
+def storage_config(spec: LayerSpec) -> Mapping[str, Any]:
+    """Return the ``{"BACKEND": ..., "OPTIONS": ...}`` config a spec refers to."""
+    if spec.config is not None:
+        return spec.config
+    configured = getattr(settings, "STORAGES", {})
+    if spec.alias not in configured:
+        raise _error(
+            f"HybridStorage layer {spec.name!r} refers to STORAGES[{spec.alias!r}], which does not exist.",
+            f"Add {spec.alias!r} to settings.STORAGES or fix the alias; the aliases are "
+            f"{sorted(configured)}.",
+            3,
+        )
+    return configured[spec.alias]  # type: ignore[no-any-return]
+
+
+def storage_class(spec: LayerSpec) -> type[Storage]:
+    """Import the backend class of a spec, refusing hybrids (a hybrid cannot be a layer)."""
+    backend = storage_config(spec).get("BACKEND")
+    try:
+        cls = import_string(backend)
+    except ImportError as exc:
+        raise _error(
+            f"The backend {backend!r} of {spec.describe()} cannot be imported: {exc}.",
+            "Fix the dotted path or install the package that provides it.",
+            5,
+        ) from exc
+    from hybridmedia.storage.hybrid import HybridStorage
+
+    if isinstance(cls, type) and issubclass(cls, HybridStorage):
+        raise _error(
+            f"Layer {spec.name!r} ({spec.describe()}) is itself a HybridStorage.",
+            "A HybridStorage cannot list itself or another hybrid as a layer; list the plain "
+            "storages (e.g. a FileSystemStorage and an S3Storage) instead.",
+            6,
+        )
+    if not (isinstance(cls, type) and issubclass(cls, Storage)):
+        raise _error(
+            f"The backend {backend!r} of {spec.describe()} is not a Django Storage class.",
+            "Point BACKEND at a subclass of django.core.files.storage.Storage.",
+            5,
+        )
+    return cls  # type: ignore[no-any-return]
+
+
+def build_layers(specs: Sequence[LayerSpec]) -> tuple[Layer, ...]:
+    """Instantiate every layer's storage; every layer but the first is wrapped read-only."""
+    layers = []
+    for position, spec in enumerate(specs):
+        cls = storage_class(spec)
+        options = dict(storage_config(spec).get("OPTIONS", {}))
+        if position == 0:
+            storage = cls(**options)
+        else:
+            guarded = read_only_class(cls)
+            storage = guarded(**options)
+            storage.hybridmedia_layer_name = spec.name  # type: ignore[attr-defined]
+        layers.append(Layer(name=spec.name, storage=storage, writable=position == 0))
+    return tuple(layers)

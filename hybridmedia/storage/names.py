@@ -1,0 +1,74 @@
+"""Name validation, whiteout marker names and "missing file" detection shared by the storage code."""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.utils import validate_file_name
+
+#: Directory in the top layer that holds whiteout markers. Names inside it are reserved.
+WHITEOUT_DIR = ".hybridmedia-whiteouts"
+
+#: S3 keys are limited to 1,024 bytes and most filesystems to 255 bytes per component;
+#: longer names are refused up front with a clear error instead of a backend-specific one.
+MAX_NAME_BYTES = 1024
+
+
+def _check_characters(name: str) -> None:
+    if not isinstance(name, str):
+        raise SuspiciousFileOperation(f"File names must be strings, not {type(name).__name__}: {name!r}")
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise SuspiciousFileOperation(
+            f"File name {name!r} contains a NUL or control character; remove it and try again."
+        )
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise SuspiciousFileOperation(
+            f"File name {name[:40]!r}... is {len(name.encode('utf-8'))} bytes long; names may be "
+            f"at most {MAX_NAME_BYTES} bytes."
+        )
+
+
+def _check_not_reserved(name: str) -> None:
+    first = name.replace("\\", "/").lstrip("/").split("/", 1)[0]
+    if first == WHITEOUT_DIR:
+        raise SuspiciousFileOperation(
+            f"File name {name!r} is inside {WHITEOUT_DIR!r}, which hybridmedia reserves for "
+            f"whiteout markers; choose another directory."
+        )
+
+
+def validate_name(name: str) -> str:
+    """Refuse traversal, absolute paths, control characters, huge and reserved names."""
+    _check_characters(name)
+    validate_file_name(name, allow_relative_path=True)
+    _check_not_reserved(name)
+    return name
+
+
+def validate_directory(path: str) -> str:
+    """Like ``validate_name()`` for a directory; ``""`` means the root."""
+    _check_characters(path)
+    if path.strip("/") not in ("", "."):
+        validate_file_name(path.rstrip("/"), allow_relative_path=True)
+        _check_not_reserved(path)
+    return path
+
+
+def whiteout_marker(name: str) -> str:
+    """Return the top-layer name of the marker that hides ``name`` from the lower layers."""
+    return posixpath.join(WHITEOUT_DIR, name)
+
+
+def is_missing(exc: BaseException) -> bool:
+    """Return whether ``exc`` is a layer's way of saying "no such file"."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    # botocore's ClientError, without importing botocore: S3 answers 404 for a missing key.
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = response.get("Error", {}).get("Code")
+        return status == 404 or code in {"404", "NoSuchKey", "NotFound"}
+    return False

@@ -1,0 +1,32 @@
+"""Walking a storage's tree through the portable ``listdir()`` API."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from django.core.files.storage import Storage
+
+from hybridmedia.storage.names import is_missing
+
+
+def walk_files(storage: Storage, path: str = "", skip: str | None = None) -> Iterator[str]:
+    """Yield every file name under the directory ``path`` of ``storage``, depth first.
+
+    ``skip`` names a top-level directory to leave out. A ``path`` that names a file yields it.
+    """
+    try:
+        directories, files = storage.listdir(path)
+    except NotADirectoryError:
+        yield path
+        return
+    except Exception as exc:
+        if is_missing(exc):
+            return
+        raise
+    for file_name in files:
+        yield posixpath.join(path, file_name)
+    for directory in directories:
+        if path in ("", ".") and directory == skip:
+            continue
+        yield from walk_files(storage, posixpath.join(path, directory))

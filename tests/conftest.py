@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import botocore.httpsession
+import pytest
+
+from hybridmedia.storage import HybridStorage
+from tests import s3
+
+# No real AWS configuration may leak into the tests.
+os.environ["AWS_CONFIG_FILE"] = "/dev/null"
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    os.environ.pop(variable, None)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    endpoint = s3.MotoEndpoint()
+    yield endpoint.start()
+    endpoint.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_admin(s3_endpoint: str) -> Any:
+    return s3.admin_client(s3_endpoint)
+
+
+@pytest.fixture(autouse=True)
+def production_is_untouched(request: pytest.FixtureRequest) -> Iterator[list[s3.Bucket]]:
+    """Prove after each test that every bucket holds exactly what the test seeded, byte for byte."""
+    buckets: list[s3.Bucket] = []
+    if "s3_admin" not in request.fixturenames:
+        yield buckets
+        return
+    admin = request.getfixturevalue("s3_admin")
+    before = s3.snapshot(admin)
+    yield buckets
+    expected = {**before, **{bucket.name: dict(bucket.seeded) for bucket in buckets}}
+    assert s3.snapshot(admin) == expected, "a lower layer (production) was modified"
+
+
+@pytest.fixture
+def make_bucket(
+    s3_endpoint: str, s3_admin: Any, production_is_untouched: list[s3.Bucket]
+) -> Callable[..., s3.Bucket]:
+    def make(location: str = "") -> s3.Bucket:
+        bucket = s3.Bucket(client=s3_admin, endpoint_url=s3_endpoint, location=location).create()
+        production_is_untouched.append(bucket)
+        return bucket
+
+    return make
+
+
+@pytest.fixture
+def production(make_bucket: Callable[..., s3.Bucket]) -> s3.Bucket:
+    return make_bucket()
+
+
+@pytest.fixture
+def local_config(tmp_path: Any) -> dict[str, Any]:
+    location = tmp_path / "local"
+    location.mkdir()
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location), "base_url": "/media/"},
+    }
+
+
+@pytest.fixture
+def hybrid(local_config: dict[str, Any], production: s3.Bucket) -> HybridStorage:
+    """A filesystem top layer over the S3 production bucket."""
+    return HybridStorage(
+        layers=[
+            {"name": "local", "storage": local_config},
+            {"name": "production", "storage": production.config()},
+        ]
+    )
+
+
+@pytest.fixture
+def s3_requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Record every HTTP request botocore sends, as ``(method, url)``."""
+    sent: list[tuple[str, str]] = []
+    original = botocore.httpsession.URLLib3Session.send
+
+    def send(self: Any, request: Any) -> Any:
+        sent.append((request.method, request.url))
+        return original(self, request)
+
+    monkeypatch.setattr(botocore.httpsession.URLLib3Session, "send", send)
+    return sent
