@@ -1,0 +1,474 @@
+"""App settings read lazily, and ``STORAGES`` built from layer URLs (12-factor configuration).
+
+``storages_from_urls()`` turns a list such as::
+
+    MEDIA_LAYERS=file:///srv/media?base_url=/media/,s3://acme-prod-media/media?region=eu-west-1
+
+into the ``STORAGES`` entries of a hybrid (``"default"``) and of each of its layers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+__all__ = ["AppSettings", "LayerURLError", "app_settings", "storage_from_url", "storages_from_urls"]
+
+HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
+FILESYSTEM_BACKEND = "django.core.files.storage.FileSystemStorage"
+MEMORY_BACKEND = "django.core.files.storage.InMemoryStorage"
+S3_BACKEND = "storages.backends.s3.S3Storage"
+STATICFILES_DEFAULT = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# Layer names become STORAGES aliases and appear in the admin, so keep them plain.
+LAYER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# AWS's rules for bucket names (lower case, 3-63 characters, no leading/trailing dot or dash).
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+REGION_NAME = re.compile(r"^[a-z0-9-]+$")
+# Query keys whose values are never echoed in an error message.
+SECRET_KEYS = frozenset({"access_key", "secret_key", "security_token", "session_token", "password"})
+
+
+class LayerURLError(ImproperlyConfigured):
+    """A layer URL is malformed or uses an option its backend does not know."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """hybridmedia's own settings, read from ``django.conf.settings`` on every access.
+
+    Reading at access time (never at import) keeps ``override_settings`` working in tests.
+    """
+
+    prefix: str = "HYBRIDMEDIA_"
+
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, self.prefix + name, default)
+
+    @property
+    def STORAGE_ALIAS(self) -> str:
+        """The ``STORAGES`` alias of the hybrid the admin and the commands work on."""
+        return str(self._get("STORAGE_ALIAS", "default"))
+
+
+app_settings = AppSettings()
+
+
+# Typed option parsers ---------------------------------------------------------------------
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _integer(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+
+
+def _octal(value: str) -> int:
+    try:
+        return int(value.removeprefix("0o"), 8)
+    except ValueError:
+        raise ValueError("must be an octal file mode such as 644 or 0o644") from None
+
+
+def _text(value: str) -> str:
+    if not value:
+        raise ValueError("needs a value")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if parts.username or parts.password:
+        raise ValueError("must not contain credentials")
+    return value
+
+
+def _host(value: str) -> str:
+    if not value or "://" in value or value.startswith("/"):
+        raise ValueError("must be a host name such as cdn.example.com, without a scheme (use url_protocol)")
+    return value
+
+
+def _region(value: str) -> str:
+    if not REGION_NAME.fullmatch(value):
+        raise ValueError("must be an AWS region such as eu-west-1")
+    return value
+
+
+def _protocol(value: str) -> str:
+    protocol = value if value.endswith(":") else f"{value}:"
+    if protocol not in {"http:", "https:"}:
+        raise ValueError("must be http or https")
+    return protocol
+
+
+def _json_or_text(value: str) -> Any:
+    # A dotted backend's option types are unknown: "true", "3" and '{"a": 1}' become JSON values,
+    # anything that is not valid JSON stays a string (write '"3"' to force the string "3").
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """A query-string option of a layer URL: the backend keyword it sets and how to parse it."""
+
+    keyword: str
+    parse: Callable[[str], Any]
+
+
+FILESYSTEM_OPTIONS = {
+    "base_url": Option("base_url", _text),
+    "file_permissions_mode": Option("file_permissions_mode", _octal),
+    "directory_permissions_mode": Option("directory_permissions_mode", _octal),
+    "allow_overwrite": Option("allow_overwrite", _boolean),
+}
+
+MEMORY_OPTIONS = {key: FILESYSTEM_OPTIONS[key] for key in ("base_url", "file_permissions_mode")}
+
+S3_OPTIONS = {
+    "region": Option("region_name", _region),
+    "region_name": Option("region_name", _region),
+    "endpoint_url": Option("endpoint_url", _http_url),
+    "endpoint": Option("endpoint_url", _http_url),
+    "custom_domain": Option("custom_domain", _host),
+    "addressing_style": Option("addressing_style", _choice("auto", "virtual", "path")),
+    "querystring_auth": Option("querystring_auth", _boolean),
+    "querystring_expire": Option("querystring_expire", _integer),
+    "signature_version": Option("signature_version", _text),
+    "url_protocol": Option("url_protocol", _protocol),
+    "use_ssl": Option("use_ssl", _boolean),
+    "verify": Option("verify", _boolean),
+    "file_overwrite": Option("file_overwrite", _boolean),
+    "default_acl": Option("default_acl", _text),
+    "max_memory_size": Option("max_memory_size", _integer),
+    "profile": Option("session_profile", _text),
+}
+
+# Options that every layer URL accepts and that are not passed to the backend.
+NAME_OPTION = "name"
+CREDENTIALS_OPTION = "credentials_env"
+
+
+# Parsing one URL --------------------------------------------------------------------------
+
+
+def _redact(url: str) -> str:
+    """Return ``url`` with any password and secret-looking query values masked, for error messages."""
+    url = re.sub(r"(://[^/?#@]*?:)[^/?#@]*@", r"\1***@", url)
+    secrets = "|".join(sorted(SECRET_KEYS))
+    return re.sub(rf"([?&](?:{secrets})=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+def _split(url: str) -> tuple[str, str, str, str, str]:
+    """Split ``url`` into scheme, netloc, path, query and fragment; the scheme may be a dotted path."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, sep, rest = url.partition(":")
+        if not sep or scheme != "file":
+            raise LayerURLError(
+                f"Layer URL {_redact(url)!r} has no scheme. Start it with file://, s3://, memory:// "
+                f"or the dotted path of a Storage class followed by ://."
+            )
+        # "file:relative/path": a path relative to base_dir, with no authority part.
+        parts = urlsplit(f"file:{rest}")
+        return "file", "", unquote(parts.path), parts.query, parts.fragment
+    try:
+        # Parse the rest with a neutral scheme: urlsplit refuses dotted paths with underscores.
+        parts = urlsplit(f"layer://{rest}")
+        _ = parts.port  # Raises ValueError for a malformed port.
+    except ValueError as exc:
+        raise LayerURLError(f"Layer URL {_redact(url)!r} is malformed: {exc}.") from exc
+    return scheme, parts.netloc, unquote(parts.path), parts.query, parts.fragment
+
+
+def _query(url: str, query: str) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError as exc:
+        raise LayerURLError(
+            f"The query string of layer URL {_redact(url)!r} is malformed ({exc}); write options "
+            f"as ?key=value&key=value."
+        ) from exc
+    options: dict[str, str] = {}
+    for key, value in pairs:
+        if key in options:
+            raise LayerURLError(f"Layer URL {_redact(url)!r} sets the option {key!r} more than once.")
+        options[key] = value
+    return options
+
+
+def _parse_options(
+    url: str, kind: str, raw: Mapping[str, str], known: Mapping[str, Option]
+) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key.lower() in SECRET_KEYS:
+            raise LayerURLError(
+                f"Layer URL {_redact(url)!r} carries the credential {key!r}. Never put credentials in "
+                f"a URL: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, or name a "
+                f"prefix with ?{CREDENTIALS_OPTION}=PREFIX to read PREFIX_AWS_ACCESS_KEY_ID etc."
+            )
+        if key not in known:
+            raise LayerURLError(
+                f"Layer URL {_redact(url)!r} has the unknown option {key!r} for a {kind} layer. "
+                f"Known options: {', '.join(sorted([*known, NAME_OPTION]))}."
+            )
+        option = known[key]
+        if option.keyword in options:
+            raise LayerURLError(
+                f"Layer URL {_redact(url)!r} sets {option.keyword!r} twice (through {key!r})."
+            )
+        try:
+            options[option.keyword] = option.parse(value)
+        except ValueError as exc:
+            raise LayerURLError(f"Option {key}={value!r} of layer URL {_redact(url)!r} {exc}.") from None
+    return options
+
+
+def _no_authority(url: str, kind: str, netloc: str, path: str) -> None:
+    if netloc or path.strip("/"):
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r}: a {kind} layer takes its settings from the query string "
+            f"only; remove {netloc + path!r}."
+        )
+
+
+def _filesystem(
+    url: str, netloc: str, path: str, raw: dict[str, str], base_dir: Path | None
+) -> dict[str, Any]:
+    if netloc not in {"", "localhost"}:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} names the host {netloc!r}. A file URL needs an absolute path "
+            f"after three slashes (file:///srv/media) or a relative one without slashes "
+            f"(file:media, resolved against base_dir)."
+        )
+    if not path:
+        raise LayerURLError(f"Layer URL {_redact(url)!r} has no directory; write file:///srv/media.")
+    location = Path(path)
+    if not location.is_absolute() and base_dir is not None:
+        location = Path(base_dir) / location
+    options = _parse_options(url, "file", raw, FILESYSTEM_OPTIONS)
+    return {"BACKEND": FILESYSTEM_BACKEND, "OPTIONS": {"location": str(location), **options}}
+
+
+def _memory(url: str, netloc: str, path: str, raw: dict[str, str]) -> dict[str, Any]:
+    _no_authority(url, "memory", netloc, path)
+    return {"BACKEND": MEMORY_BACKEND, "OPTIONS": _parse_options(url, "memory", raw, MEMORY_OPTIONS)}
+
+
+def _s3(url: str, netloc: str, path: str, raw: dict[str, str], environ: Mapping[str, str]) -> dict[str, Any]:
+    if "@" in netloc:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} carries credentials before the bucket name. Never put "
+            f"credentials in a URL: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, "
+            f"or name a prefix with ?{CREDENTIALS_OPTION}=PREFIX."
+        )
+    if ":" in netloc:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r}: {netloc!r} is not a bucket name (no port allowed); put a "
+            f"custom S3 server in ?endpoint_url=http://host:port."
+        )
+    if not BUCKET_NAME.fullmatch(netloc) or ".." in netloc:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} has the invalid bucket name {netloc!r}; write "
+            f"s3://bucket-name/optional/prefix (3-63 lower-case letters, digits, dots, dashes)."
+        )
+    prefix = raw.pop(CREDENTIALS_OPTION, None)
+    options = _parse_options(url, "s3", raw, S3_OPTIONS)
+    options = {"bucket_name": netloc, "location": path.strip("/"), **options}
+    if prefix is not None:
+        options.update(_credentials(url, prefix, environ))
+    return {"BACKEND": S3_BACKEND, "OPTIONS": options}
+
+
+def _credentials(url: str, prefix: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Read ``PREFIX_AWS_ACCESS_KEY_ID`` and friends, so two buckets can use different keys."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
+        raise LayerURLError(
+            f"Option {CREDENTIALS_OPTION}={prefix!r} of layer URL {_redact(url)!r} must be an "
+            f"environment variable prefix such as STAGING."
+        )
+    names = {"access_key": f"{prefix}_AWS_ACCESS_KEY_ID", "secret_key": f"{prefix}_AWS_SECRET_ACCESS_KEY"}
+    missing = [variable for variable in names.values() if not environ.get(variable)]
+    if missing:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} reads its credentials from the environment "
+            f"({CREDENTIALS_OPTION}={prefix}), but {', '.join(missing)} is not set."
+        )
+    credentials = {keyword: environ[variable] for keyword, variable in names.items()}
+    token = environ.get(f"{prefix}_AWS_SESSION_TOKEN")
+    if token:
+        credentials["security_token"] = token
+    return credentials
+
+
+def _dotted(url: str, scheme: str, netloc: str, path: str, raw: dict[str, str]) -> dict[str, Any]:
+    from django.core.files.storage import Storage
+
+    _no_authority(url, f"{scheme!r}", netloc, path)
+    try:
+        backend = import_string(scheme)
+    except ImportError as exc:
+        raise LayerURLError(
+            f"The backend {scheme!r} of layer URL {_redact(url)!r} cannot be imported: {exc}."
+        ) from exc
+    if not (isinstance(backend, type) and issubclass(backend, Storage)):
+        raise LayerURLError(
+            f"The scheme {scheme!r} of layer URL {_redact(url)!r} is not a Django Storage class."
+        )
+    options = {key: _json_or_text(value) for key, value in raw.items()}
+    accepted = _keyword_arguments(backend)
+    if accepted is not None:
+        for key in options:
+            if key not in accepted:
+                raise LayerURLError(
+                    f"Layer URL {_redact(url)!r} has the unknown option {key!r} for {scheme}. "
+                    f"Known options: {', '.join(sorted([*accepted, NAME_OPTION]))}."
+                )
+    return {"BACKEND": scheme, "OPTIONS": options}
+
+
+def _keyword_arguments(backend: type) -> set[str] | None:
+    """Return the keyword arguments ``backend()`` accepts, or ``None`` if it takes ``**kwargs``."""
+    parameters = inspect.signature(backend.__init__).parameters.values()
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return None  # e.g. django-storages validates its own **settings when instantiated.
+    return {
+        parameter.name
+        for parameter in parameters
+        if parameter.name != "self"
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    }
+
+
+def storage_from_url(
+    url: str, *, base_dir: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[str | None, dict[str, Any]]:
+    """Return ``(name, {"BACKEND": ..., "OPTIONS": ...})`` for one layer URL; ``name`` may be ``None``."""
+    if not isinstance(url, str) or not url.strip():
+        raise LayerURLError(f"A layer URL must be a non-empty string, got {url!r}.")
+    url = url.strip()
+    scheme, netloc, path, query, fragment = _split(url)
+    raw = _query(url, query)
+    name = raw.pop(NAME_OPTION, None)
+    if name is not None and fragment:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} names its layer twice (#{fragment} and name={name}); keep one."
+        )
+    name = name if name is not None else (unquote(fragment) or None)
+    if name is not None and not LAYER_NAME.fullmatch(name):
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} has the invalid layer name {name!r}; use letters, digits, "
+            f"'-' and '_'."
+        )
+    if CREDENTIALS_OPTION in raw and scheme != "s3":
+        raise LayerURLError(
+            f"Option {CREDENTIALS_OPTION!r} of layer URL {_redact(url)!r} applies to s3:// layers only."
+        )
+    if scheme == "file":
+        config = _filesystem(url, netloc, path, raw, Path(base_dir) if base_dir is not None else None)
+    elif scheme == "memory":
+        config = _memory(url, netloc, path, raw)
+    elif scheme == "s3":
+        config = _s3(url, netloc, path, raw, os.environ if environ is None else environ)
+    elif "." in scheme:
+        config = _dotted(url, scheme, netloc, path, raw)
+    else:
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} has the unknown scheme {scheme!r}. Use file://, s3://, "
+            f"memory:// or the dotted path of a Storage class (e.g. myproject.storage.Backend://?option=value)."
+        )
+    return name, config
+
+
+# The whole STORAGES setting ---------------------------------------------------------------
+
+
+def _default_names(count: int) -> list[str]:
+    if count == 1:
+        return ["local"]
+    middle = ["staging"] if count == 3 else [f"staging{number}" for number in range(1, count - 1)]
+    return ["local", *middle, "production"]
+
+
+def storages_from_urls(
+    urls: str | Sequence[str],
+    *,
+    alias: str = "default",
+    lower_delete: str | None = None,
+    base_dir: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    staticfiles: Mapping[str, Any] | None = STATICFILES_DEFAULT,
+) -> dict[str, dict[str, Any]]:
+    """Build a ``STORAGES`` setting: a hybrid at ``alias`` over one entry per layer URL (top first).
+
+    ``urls`` is a list (e.g. ``env.list("MEDIA_LAYERS")``) or one comma-separated string. Layers are
+    named by a ``#fragment`` or ``?name=``; unnamed ones default to ``local`` (first), ``production``
+    (last) and ``staging`` (the middle of three). S3 credentials come from the environment, never
+    from the URL. ``staticfiles`` is the ``"staticfiles"`` entry to include (``None`` leaves it out).
+    """
+    items = urls.split(",") if isinstance(urls, str) else list(urls)
+    items = [item for item in items if not (isinstance(item, str) and not item.strip())]
+    if not items:
+        raise LayerURLError(
+            "No layer URLs were given. List them top (writable) layer first, e.g. "
+            "MEDIA_LAYERS=file:///srv/media?base_url=/media/,s3://bucket/media?region=eu-west-1"
+        )
+    parsed = [storage_from_url(url, base_dir=base_dir, environ=environ) for url in items]
+    names = [name or default for (name, _), default in zip(parsed, _default_names(len(parsed)), strict=True)]
+    reserved = {alias, "staticfiles"} if staticfiles is not None else {alias}
+    seen: set[str] = set()
+    for name, url in zip(names, items, strict=True):
+        if name in reserved:
+            raise LayerURLError(
+                f"Layer URL {_redact(url)!r} is named {name!r}, which is the alias of another "
+                f"STORAGES entry; give the layer another name with #name."
+            )
+        if name in seen:
+            raise LayerURLError(
+                f"Two layer URLs are named {name!r}; give each layer its own name with #name."
+            )
+        seen.add(name)
+    hybrid_options: dict[str, Any] = {"layers": names}
+    if lower_delete is not None:
+        hybrid_options["lower_delete"] = lower_delete
+    result: dict[str, dict[str, Any]] = {alias: {"BACKEND": HYBRID_BACKEND, "OPTIONS": hybrid_options}}
+    result.update({name: config for name, (_, config) in zip(names, parsed, strict=True)})
+    if staticfiles is not None:
+        result["staticfiles"] = dict(staticfiles)
+    return result
