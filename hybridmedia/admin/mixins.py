@@ -1,0 +1,126 @@
+"""``HybridMediaAdminMixin`` and the ``origin_badge`` column for your own ModelAdmins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from hybridmedia.admin.badges import STYLESHEET, as_hybrid, origin_badge_for_file
+from hybridmedia.admin.redact import describe_error
+from hybridmedia.admin.widgets import HybridFileWidget
+
+
+def file_fields(obj: models.Model) -> Iterator[tuple[models.FileField, FieldFile]]:
+    """Yield ``(field, value)`` for every non-empty ``FileField``/``ImageField`` of ``obj``."""
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.FileField):
+            value = getattr(obj, field.attname)
+            if value:
+                yield field, value
+
+
+def origin_badge(field_name: str, description: str | None = None) -> Callable[[models.Model], SafeString]:
+    """Return a ``list_display`` column showing which layer serves the file in ``field_name``.
+
+    Each row asks the hybrid for the file's origin (a stat in the top layer, a HEAD request in a
+    lower one), so keep ``list_per_page`` modest on change lists with remote layers.
+    """
+
+    def column(obj: models.Model) -> SafeString:
+        value = getattr(obj, field_name)
+        if not value:
+            return SafeString("")
+        return format_html("{} {}", origin_badge_for_file(value.storage, value.name), value.name)
+
+    column.short_description = description or _("%(field)s origin") % {  # type: ignore[attr-defined]
+        "field": field_name.replace("_", " ")
+    }
+    column.__name__ = f"{field_name}_origin"
+    return column
+
+
+class HybridMediaAdminMixin:
+    """Show origin badges on file fields and warn on the change form when a local file shadows a lower one.
+
+    Put it before ``admin.ModelAdmin``: ``class PhotoAdmin(HybridMediaAdminMixin, admin.ModelAdmin)``.
+    """
+
+    hybridmedia_file_widget: type[AdminFileWidget] = HybridFileWidget
+
+    @property
+    def media(self) -> forms.Media:
+        # The change list needs the badge styles too, and it renders no widget media.
+        return super().media + forms.Media(css={"all": [STYLESHEET]})  # type: ignore[misc,no-any-return]
+
+    def formfield_for_dbfield(self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.FileField) and "widget" not in kwargs and self._uses_default_file_widget(db_field):
+            kwargs["widget"] = self.hybridmedia_file_widget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def _uses_default_file_widget(self, db_field: models.Field[Any, Any]) -> bool:
+        # Respect a widget the project chose in formfield_overrides; replace only the admin default.
+        for klass in type(db_field).__mro__:
+            override = self.formfield_overrides.get(klass)  # type: ignore[attr-defined]
+            if override is not None:
+                widget = override.get("widget")
+                return widget is None or widget is AdminFileWidget
+        return True
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Only on GET: after a POST the admin redirects, and the warning would show twice.
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+            if obj is not None:
+                self.warn_about_shadowed_files(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc,no-any-return]
+
+    def warn_about_shadowed_files(self, request: HttpRequest, obj: models.Model) -> None:
+        """Add an admin warning for each file of ``obj`` whose local copy hides a lower layer's copy."""
+        for field, value in file_fields(obj):
+            hybrid = as_hybrid(value.storage)
+            if hybrid is None or len(hybrid.layers) < 2:
+                continue
+            try:
+                holders = hybrid.locate(value.name)
+            except Exception as exc:  # noqa: BLE001 - say so instead of failing the change form.
+                self.message_user(  # type: ignore[attr-defined]
+                    request,
+                    _("Could not check whether “%(name)s” (%(field)s) is shadowed: %(error)s")
+                    % {
+                        "name": value.name,
+                        "field": field.verbose_name,
+                        "error": describe_error(exc, [layer.storage for layer in hybrid.layers]),
+                    },
+                    messages.WARNING,
+                )
+                continue
+            hidden = [layer for layer in holders if not layer.writable]
+            if holders and holders[0].writable and hidden:
+                self.message_user(  # type: ignore[attr-defined]
+                    request,
+                    _(
+                        "The file “%(name)s” (%(field)s) is shadowed: a copy in the “%(top)s” layer hides "
+                        "the one in %(lower)s. This site shows the “%(top)s” copy; delete it in the media "
+                        "browser to see the other one again."
+                    )
+                    % {
+                        "name": value.name,
+                        "field": field.verbose_name,
+                        "top": hybrid.top.name,
+                        "lower": ", ".join(f"“{layer.name}”" for layer in hidden),
+                    },
+                    messages.WARNING,
+                )
