@@ -43,16 +43,18 @@ def admin_client(endpoint_url: str) -> Any:
     )
 
 
+def s3_keys(client: Any, bucket: str) -> dict[str, str]:
+    """Return ``{key: etag}`` for every object of ``bucket``."""
+    objects: dict[str, str] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for entry in page.get("Contents", []):
+            objects[entry["Key"]] = entry["ETag"]
+    return objects
+
+
 def snapshot(client: Any) -> dict[str, dict[str, str]]:
     """Return ``{bucket: {key: etag}}`` for every bucket on the endpoint."""
-    state: dict[str, dict[str, str]] = {}
-    for bucket in client.list_buckets().get("Buckets", []):
-        objects: dict[str, str] = {}
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
-            for entry in page.get("Contents", []):
-                objects[entry["Key"]] = entry["ETag"]
-        state[bucket["Name"]] = objects
-    return state
+    return {bucket["Name"]: s3_keys(client, bucket["Name"]) for bucket in client.list_buckets().get("Buckets", [])}
 
 
 @dataclass
@@ -68,6 +70,11 @@ class Bucket:
     def create(self) -> Bucket:
         self.client.create_bucket(Bucket=self.name)
         return self
+
+    def destroy(self) -> None:
+        for key in list(s3_keys(self.client, self.name)):
+            self.client.delete_object(Bucket=self.name, Key=key)
+        self.client.delete_bucket(Bucket=self.name)
 
     def key(self, name: str) -> str:
         return f"{self.location}/{name}" if self.location else name

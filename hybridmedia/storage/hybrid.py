@@ -54,19 +54,17 @@ class HybridStorage(Storage):
             )
         self._layer_specs = parse_layer_specs(layers)
         self.lower_delete = lower_delete
+        # Inline OPTIONS are environment-specific and may hold credentials: keep them out of
+        # deconstruct(), so a FileField(storage=HybridStorage(...)) migration is stable and secret-free.
+        args, kwargs = getattr(self, "_constructor_args", ((), {}))
+        if "layers" in kwargs:
+            kwargs = {**kwargs, "layers": [_without_options(item) for item in kwargs["layers"]]}
+        self._constructor_args = (args, kwargs)
         setting_changed.connect(self._clear_layers)
 
     def _clear_layers(self, *, setting: str, **kwargs: Any) -> None:
         if setting == "STORAGES":
             self.__dict__.pop("layers", None)
-
-    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
-        # Inline OPTIONS are environment-specific and may hold credentials: keep them out of
-        # migrations, so a FileField(storage=HybridStorage(...)) migration is stable and secret-free.
-        path, args, kwargs = super().deconstruct()  # type: ignore[misc]
-        if "layers" in kwargs:
-            kwargs["layers"] = [_without_options(item) for item in kwargs["layers"]]
-        return path, args, kwargs
 
     # Layers ---------------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class ReadOnlyStorageMixin:
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         # Deconstruct as the wrapped backend: the guard is not part of the storage's identity.
-        _, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        args, kwargs = getattr(self, "_constructor_args", ((), {}))
         base = type(self).__mro__[2]
         return f"{base.__module__}.{base.__qualname__}", args, kwargs
 
