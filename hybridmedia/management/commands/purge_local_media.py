@@ -1,0 +1,190 @@
+"""``manage.py purge_local_media [PREFIX ...]``: empty the write layer, like ``collectstatic --clear``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.management.base import CommandError, CommandParser
+
+from hybridmedia.management.base import HybridStorageCommand, format_bytes, plural
+from hybridmedia.management.durations import format_duration, parse_duration
+from hybridmedia.management.progress import ProgressBar
+from hybridmedia.purge import (
+    WHITEOUT,
+    Item,
+    LayerPurger,
+    PurgePlan,
+    PurgeResult,
+    purger_for,
+)
+from hybridmedia.storage import HybridStorage
+from hybridmedia.stores import describe_location, shared_store_problems
+
+#: Purges of at least this many files and whiteouts draw a progress bar on a terminal.
+PROGRESS_THRESHOLD = 1000
+
+
+class Command(HybridStorageCommand):
+    help = (
+        "Delete files from the write (top) layer of a HybridStorage and remove its whiteouts, so the "
+        "environment shows the lower layers (production) again. Lower layers are never touched."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "prefixes",
+            nargs="*",
+            metavar="PREFIX",
+            help="Only purge under these directories (default: everything).",
+        )
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Do NOT prompt the user for input of any kind.",
+        )
+        parser.add_argument(
+            "-n",
+            "--dry-run",
+            action="store_true",
+            help="Do everything except modify the write layer.",
+        )
+        only = parser.add_mutually_exclusive_group()
+        only.add_argument(
+            "--shadowed-only",
+            action="store_true",
+            help="Only delete local files that shadow a lower layer's file; keep whiteouts.",
+        )
+        only.add_argument(
+            "--whiteouts-only",
+            action="store_true",
+            help="Only remove whiteouts (restore deleted lower-layer files); keep local files.",
+        )
+        parser.add_argument(
+            "--older-than",
+            type=parse_duration,
+            metavar="DURATION",
+            help="Only purge files and whiteouts last modified longer ago than DURATION, e.g. 7d, 12h or 1d12h.",
+        )
+
+    def set_options(self, **options: Any) -> None:
+        self.interactive: bool = options["interactive"]
+        self.dry_run: bool = options["dry_run"]
+        self.shadowed_only: bool = options["shadowed_only"]
+        self.whiteouts_only: bool = options["whiteouts_only"]
+        self.older_than: timedelta | None = options["older_than"]
+        self.alias: str = options["storage"]
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.set_options(**options)
+        storage = self.get_hybrid(self.alias)
+        problems = shared_store_problems(storage)
+        if problems:
+            raise CommandError("Refusing to purge.\n" + "\n".join(problems))
+        prefixes = self.check_prefixes(options["prefixes"])
+        purger = purger_for(storage)
+        plan = self.plan(purger, prefixes)
+        where = describe_location(storage.top.storage)
+        if not plan:
+            self.log(f"Nothing to purge in layer {storage.top.name!r} ({where}).", 1)
+            return
+        if self.dry_run:
+            self.log(
+                "You have activated the --dry-run option so no files will be deleted.\n",
+                1,
+            )
+        elif self.interactive:
+            self.confirm(plan, storage, prefixes, where)
+        result = self.purge(purger, plan)
+        self.summarize(result, plan, storage)
+
+    def plan(self, purger: LayerPurger, prefixes: list[str]) -> PurgePlan:
+        """Decide what to delete; split from ``handle()`` so tests and code can call it."""
+        try:
+            return purger.plan(
+                prefixes,
+                files=not self.whiteouts_only,
+                whiteouts=not self.shadowed_only,
+                shadowed_only=self.shadowed_only,
+                older_than=self.older_than,
+            )
+        except SuspiciousFileOperation as exc:
+            raise CommandError(str(exc)) from exc
+
+    def confirm(self, plan: PurgePlan, storage: HybridStorage, prefixes: list[str], where: str) -> None:
+        scope = "" if prefixes == [""] else f" under {', '.join(map(repr, prefixes))}"
+        filters = []
+        if self.shadowed_only:
+            filters.append("only files that shadow a lower layer's file")
+        if self.older_than is not None:
+            filters.append(f"only what was last modified more than {format_duration(self.older_than)} ago")
+        lower = ", ".join(repr(layer.name) for layer in storage.lower_layers) or "none"
+        message = [
+            (
+                f"\nYou have requested to purge the write layer {storage.top.name!r} of "
+                f"STORAGES[{self.alias!r}]{scope}, at:\n\n    {where}\n\n"
+            ),
+            (
+                f"This will DELETE {plural(len(plan.files), 'file')} ({format_bytes(plan.bytes)}) and "
+                f"remove {plural(len(plan.whiteouts), 'whiteout')}, so the lower layers' copies show again.\n"
+            ),
+            f"Filters: {'; '.join(filters)}.\n" if filters else "",
+            f"The lower layers ({lower}) are not touched.\n",
+            "Are you sure you want to do this?\n\nType 'yes' to continue, or 'no' to cancel: ",
+        ]
+        if input("".join(message)) != "yes":
+            raise CommandError("Purge cancelled.")
+
+    def purge(self, purger: LayerPurger, plan: PurgePlan) -> PurgeResult:
+        """Delete what ``plan`` lists (or pretend to, with --dry-run) and return the counts."""
+        if self.dry_run:
+            for item in plan.items:
+                self.log(self.describe(item, pretend=True))
+            return PurgeResult()
+        bar = None
+        if self.verbosity == 1 and len(plan) >= PROGRESS_THRESHOLD and self.stderr.isatty():
+            bar = ProgressBar(self.stderr, len(plan), "Purging")
+
+        def before(item: Item) -> None:
+            self.log(self.describe(item, pretend=False))
+            if bar is not None:
+                bar.advance()
+
+        try:
+            return purger.execute(plan, before)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    @staticmethod
+    def describe(item: Item, pretend: bool) -> str:
+        if item.kind == WHITEOUT:
+            return f"{'Pretending to remove' if pretend else 'Removing'} the whiteout of {item.name!r}"
+        return f"{'Pretending to delete' if pretend else 'Deleting'} {item.name!r}"
+
+    def summarize(self, result: PurgeResult, plan: PurgePlan, storage: HybridStorage) -> None:
+        layer = storage.top.name
+        if self.dry_run:
+            self.log(
+                f"Pretended to delete {plural(len(plan.files), 'file')} ({format_bytes(plan.bytes)}) and remove "
+                f"{plural(len(plan.whiteouts), 'whiteout')} from layer {layer!r}."
+                + (" Use -v 2 to list them." if self.verbosity < 2 else ""),
+                1,
+            )
+            return
+        directories = (
+            f", removed {plural(result.directories_removed, 'empty directory', 'empty directories')}"
+            if result.directories_removed
+            else ""
+        )
+        self.log(
+            f"Deleted {plural(result.files_deleted, 'file')} from layer {layer!r}, freed "
+            f"{format_bytes(result.bytes_freed)}, removed {plural(result.whiteouts_removed, 'whiteout')}"
+            f"{directories}.",
+            1,
+            self.style.SUCCESS,
+        )

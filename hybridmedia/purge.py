@@ -1,0 +1,270 @@
+"""Plan and carry out the purge of a hybrid's top layer: its files and its whiteouts.
+
+Only the top layer is ever modified. ``purger_for()`` picks a fast ``os.scandir`` purger for a
+filesystem top layer and the portable storage-API purger for every other backend.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import posixpath
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage
+
+from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
+from hybridmedia.storage.names import is_missing, validate_directory, whiteout_marker
+from hybridmedia.storage.walk import walk_files
+
+FILE = "file"
+WHITEOUT = "whiteout"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A top-layer file to delete, or a whiteout to remove (``name`` is then the whited-out name)."""
+
+    kind: str
+    name: str
+    size: int = 0
+    #: Absolute path, when the filesystem purger found the item itself.
+    path: str | None = None
+
+
+@dataclass
+class PurgePlan:
+    """Everything one purge will delete, decided before anything is touched."""
+
+    files: list[Item] = field(default_factory=list)
+    whiteouts: list[Item] = field(default_factory=list)
+
+    @property
+    def bytes(self) -> int:
+        return sum(item.size for item in self.files)
+
+    @property
+    def items(self) -> list[Item]:
+        return [*self.files, *self.whiteouts]
+
+    def __len__(self) -> int:
+        return len(self.files) + len(self.whiteouts)
+
+
+@dataclass
+class PurgeResult:
+    files_deleted: int = 0
+    bytes_freed: int = 0
+    whiteouts_removed: int = 0
+    directories_removed: int = 0
+
+
+@dataclass(frozen=True)
+class _Found:
+    name: str
+    size: int
+    mtime: Callable[[], float]
+    path: str | None = None
+
+
+def _constant(value: float) -> Callable[[], float]:
+    return lambda: value
+
+
+def normalize_prefixes(prefixes: Iterable[str]) -> list[str]:
+    """Validate ``prefixes`` (raising ``SuspiciousFileOperation``) and drop redundant ones."""
+    cleaned: list[str] = []
+    for prefix in prefixes:
+        validate_directory(prefix)
+        normalized = posixpath.normpath(prefix.strip("/")) if prefix.strip("/") else ""
+        cleaned.append("" if normalized == "." else normalized)
+    if "" in cleaned or not cleaned:
+        return [""]
+    # "homes" already covers "homes/42".
+    kept = sorted(set(cleaned))
+    return [p for p in kept if not any(p.startswith(other + "/") for other in kept if other != p)]
+
+
+class LayerPurger:
+    """Purge the top layer through the Django storage API, which every backend offers."""
+
+    def __init__(self, storage: HybridStorage) -> None:
+        self.storage = storage
+        self.top = storage.top.storage
+
+    # Finding ----------------------------------------------------------------------------------
+
+    def _files(self, prefix: str) -> Iterator[_Found]:
+        names = list(walk_files(self.top, prefix, skip=WHITEOUT_DIR))
+        if prefix and not names and self.top.exists(prefix):
+            names = [prefix]  # Object stores list nothing "under" a key: the prefix names a file.
+        for name in names:
+            yield _Found(name, self.top.size(name), functools.partial(self._mtime, name))
+
+    def _whiteouts(self, prefix: str) -> Iterator[_Found]:
+        for name in self.storage.whiteouts(prefix):
+            yield _Found(name, 0, functools.partial(self._mtime, whiteout_marker(name)))
+
+    def _mtime(self, name: str) -> float:
+        try:
+            return self.top.get_modified_time(name).timestamp()
+        except NotImplementedError:
+            return time.time()  # Unknown age: never "older than" anything.
+
+    def plan(
+        self,
+        prefixes: Iterable[str] = ("",),
+        *,
+        files: bool = True,
+        whiteouts: bool = True,
+        shadowed_only: bool = False,
+        older_than: timedelta | None = None,
+    ) -> PurgePlan:
+        """Return what a purge with these filters would delete, without deleting anything."""
+        cutoff = time.time() - older_than.total_seconds() if older_than is not None else None
+        plan = PurgePlan()
+        for prefix in normalize_prefixes(prefixes):
+            if files:
+                for found in self._files(prefix):
+                    if cutoff is not None and found.mtime() >= cutoff:
+                        continue
+                    if shadowed_only and not self.storage.is_shadowed(found.name):
+                        continue
+                    plan.files.append(Item(FILE, found.name, found.size, found.path))
+            if whiteouts:
+                for found in self._whiteouts(prefix):
+                    if cutoff is None or found.mtime() < cutoff:
+                        plan.whiteouts.append(Item(WHITEOUT, found.name, 0, found.path))
+        plan.files.sort(key=lambda item: item.name)
+        plan.whiteouts.sort(key=lambda item: item.name)
+        return plan
+
+    # Deleting ---------------------------------------------------------------------------------
+
+    def delete(self, item: Item) -> bool:
+        """Delete one planned item; return whether it was still there."""
+        if item.kind == WHITEOUT:
+            return self.storage.restore(item.name)
+        try:
+            self.top.delete(item.name)
+        except Exception as exc:
+            if is_missing(exc):
+                return False
+            raise
+        return True
+
+    def finish(self) -> int:
+        """Tidy up after the deletions; return how many directories were removed."""
+        return 0
+
+    def execute(self, plan: PurgePlan, before: Callable[[Item], None] | None = None) -> PurgeResult:
+        """Delete everything in ``plan``, calling ``before(item)`` ahead of each deletion."""
+        result = PurgeResult()
+        for item in plan.items:
+            if before is not None:
+                before(item)
+            if not self.delete(item):
+                continue
+            if item.kind == WHITEOUT:
+                result.whiteouts_removed += 1
+            else:
+                result.files_deleted += 1
+                result.bytes_freed += item.size
+        result.directories_removed = self.finish()
+        return result
+
+
+class FilesystemPurger(LayerPurger):
+    """Purge a ``FileSystemStorage`` top layer with ``os.scandir`` and ``os.unlink``.
+
+    One ``scandir`` per directory instead of ``listdir`` + ``size`` per file through the storage
+    API. Symbolic links are deleted themselves and never followed, so nothing outside the
+    layer's location is touched. Directories the purge empties are removed.
+    """
+
+    def __init__(self, storage: HybridStorage) -> None:
+        super().__init__(storage)
+        assert isinstance(self.top, FileSystemStorage)
+        self.root = os.path.realpath(self.top.location)
+        self._emptied: set[str] = set()
+
+    def _path(self, base: str, prefix: str) -> str:
+        if not prefix:
+            return base
+        path = os.path.join(base, *prefix.split("/"))
+        parent = os.path.realpath(os.path.dirname(path))
+        if parent != self.root and not parent.startswith(self.root + os.sep):
+            raise SuspiciousFileOperation(
+                f"The prefix {prefix!r} leads outside the location of layer {self.storage.top.name!r} "
+                f"({self.root}) through a symbolic link; purge the directory the link points to instead."
+            )
+        return path
+
+    def _scan(self, path: str, name: str, skip: str | None = None) -> Iterator[_Found]:
+        try:
+            stat = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if not os.path.isdir(path) or os.path.islink(path):
+            yield _Found(name, stat.st_size, _constant(stat.st_mtime), path)
+            return
+        stack = [(path, name)]
+        while stack:
+            directory, relative = stack.pop()
+            try:
+                entries = os.scandir(directory)
+            except FileNotFoundError:
+                continue
+            with entries:
+                for entry in entries:
+                    entry_name = f"{relative}/{entry.name}" if relative else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if not (relative == "" and entry.name == skip):
+                            stack.append((entry.path, entry_name))
+                        continue
+                    stat_result = entry.stat(follow_symlinks=False)
+                    yield _Found(entry_name, stat_result.st_size, _constant(stat_result.st_mtime), entry.path)
+
+    def _files(self, prefix: str) -> Iterator[_Found]:
+        return self._scan(self._path(self.root, prefix), prefix, skip=WHITEOUT_DIR)
+
+    def _whiteouts(self, prefix: str) -> Iterator[_Found]:
+        return self._scan(self._path(os.path.join(self.root, WHITEOUT_DIR), prefix), prefix)
+
+    def delete(self, item: Item) -> bool:
+        if item.path is None:  # pragma: no cover - every planned item of this purger has a path
+            return super().delete(item)
+        try:
+            os.unlink(item.path)
+        except FileNotFoundError:
+            return False
+        self._emptied.add(os.path.dirname(item.path))
+        return True
+
+    def finish(self) -> int:
+        removed = 0
+        # Deepest first, so a parent is tried only after its emptied children are gone.
+        for directory in sorted(self._emptied, key=lambda path: path.count(os.sep), reverse=True):
+            while directory.startswith(self.root + os.sep):
+                try:
+                    os.rmdir(directory)
+                except FileNotFoundError:
+                    pass  # Already removed on the way up from a sibling.
+                except OSError:
+                    break  # Not empty: it and its parents stay.
+                else:
+                    removed += 1
+                directory = os.path.dirname(directory)
+        self._emptied.clear()
+        return removed
+
+
+def purger_for(storage: HybridStorage) -> LayerPurger:
+    """Return the fastest purger that can handle ``storage``'s top layer."""
+    if isinstance(storage.top.storage, FileSystemStorage):
+        return FilesystemPurger(storage)
+    return LayerPurger(storage)
