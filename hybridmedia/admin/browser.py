@@ -1,0 +1,395 @@
+"""The media browser: ``MediaFileAdmin`` lists the hybrid's merged tree and acts on single files."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import django
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hybridmedia import get_hybrid_storage
+from hybridmedia.admin.badges import STYLESHEET, layer_badge, status_badge
+from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_file
+from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory
+from hybridmedia.storage import HybridStorage
+from hybridmedia.storage.names import validate_directory, validate_name
+
+#: Extensions browsers render in an <img>. SVG is left out on purpose: it can carry scripts.
+THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/bmp"})
+
+
+@dataclass
+class Row:
+    """One line of the browser's table, ready for the template."""
+
+    entry: Entry
+    link: str
+    badges: SafeString
+    thumbnail: str | None
+
+
+class MediaFileAdmin(admin.ModelAdmin):
+    """Browse a hybrid storage's files, see which layer serves each, and undo local changes."""
+
+    #: The ``STORAGES`` alias of the hybrid to browse.
+    storage_alias = "default"
+    list_per_page = 100
+    compare_max_bytes = COMPARE_MAX_BYTES
+    browser_template = "admin/hybridmedia/mediafile/browser.html"
+    detail_template = "admin/hybridmedia/mediafile/detail.html"
+
+    # The model is only a permission holder: nothing is added or changed through forms.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @property
+    def media(self) -> forms.Media:
+        return forms.Media(css={"all": ["admin/css/changelists.css", STYLESHEET]})
+
+    # URLs -----------------------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        # Names travel in the query string, not the path: any file name, however odd, round-trips.
+        return [
+            path("", wrap(self.browser_view), name=f"{prefix}_changelist"),
+            path("file/", wrap(self.detail_view), name=f"{prefix}_detail"),
+            path("file/delete-local/", wrap(self.delete_local_view), name=f"{prefix}_delete_local"),
+            path("file/restore/", wrap(self.restore_view), name=f"{prefix}_restore"),
+        ]
+
+    def _url(self, view: str, **params: str) -> str:
+        url = reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}")
+        query = {key: value for key, value in params.items() if value}
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def browse_url(self, directory: str = "", **params: str) -> str:
+        return self._url("changelist", dir=directory, **params)
+
+    def detail_url(self, name: str) -> str:
+        return self._url("detail", name=name)
+
+    # Shared context -------------------------------------------------------------------------
+
+    def get_storage(self) -> HybridStorage:
+        return get_hybrid_storage(self.storage_alias)
+
+    def base_context(self, request: HttpRequest, title: str) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "media": self.media,
+            "has_view_permission": self.has_view_permission(request),
+            "has_delete_permission": self.has_delete_permission(request),
+            # Django 6 renders breadcrumbs as an ordered list, earlier versions as a div.
+            "breadcrumbs_as_list": django.VERSION >= (6, 0),
+        }
+
+    def breadcrumbs(self, directory: str) -> list[tuple[str, str]]:
+        """``(label, url)`` for every directory from the root down to ``directory``."""
+        crumbs = []
+        parts = [part for part in directory.split("/") if part]
+        for depth, part in enumerate(parts, start=1):
+            crumbs.append((part, self.browse_url("/".join(parts[:depth]))))
+        return crumbs
+
+    def _require(self, allowed: bool) -> None:
+        if not allowed:
+            raise PermissionDenied
+
+    def _config_error(self, request: HttpRequest, exc: ImproperlyConfigured) -> TemplateResponse:
+        context = self.base_context(request, _("Media files"))
+        context["config_error"] = str(exc)
+        return TemplateResponse(request, self.browser_template, context)
+
+    # The browser ----------------------------------------------------------------------------
+
+    def browser_view(self, request: HttpRequest) -> HttpResponse:
+        self._require(self.has_view_permission(request))
+        try:
+            storage = self.get_storage()
+        except ImproperlyConfigured as exc:
+            return self._config_error(request, exc)
+        directory = validate_directory(request.GET.get("dir", "")).strip("/")
+        query = request.GET.get("q", "").strip()
+        layer_filter = request.GET.get("layer", "")
+        shadowed_only = request.GET.get("shadowed") == "1"
+        whiteouts_only = request.GET.get("whiteouts") == "1"
+        filters = {
+            "q": query,
+            "layer": layer_filter,
+            "shadowed": "1" if shadowed_only else "",
+            "whiteouts": "1" if whiteouts_only else "",
+        }
+
+        listing = read_directory(storage, directory)
+        if not listing.exists:
+            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
+        entries = self.filter_entries(listing.entries, query, layer_filter, shadowed_only, whiteouts_only)
+        page = Paginator(entries, self.list_per_page).get_page(request.GET.get("p"))
+        errors = listing.errors + fill_stats(page.object_list, storage)
+
+        context = self.base_context(request, _("Media files"))
+        context.update(
+            {
+                "subtitle": directory or None,
+                "directory": directory,
+                "parent_url": self.browse_url(posixpath.dirname(directory), **filters) if directory else None,
+                "crumbs": self.breadcrumbs(directory),
+                "rows": [self.make_row(storage, entry, filters) for entry in page.object_list],
+                "page": page,
+                "page_links": self.page_links(page, directory, filters),
+                "result_count": len(entries),
+                "total_count": len(listing.entries),
+                "filtered": any(filters.values()),
+                "query": query,
+                "filters": filters,
+                "layer_choices": self.layer_choices(storage, directory, filters),
+                "toggle_choices": self.toggle_choices(directory, filters),
+                "clear_filters_url": self.browse_url(directory),
+                "layer_errors": _unique_errors(errors),
+                "layers": [(layer, layer_badge(storage, layer)) for layer in storage.layers],
+            }
+        )
+        return TemplateResponse(request, self.browser_template, context)
+
+    def filter_entries(
+        self, entries: list[Entry], query: str, layer: str, shadowed_only: bool, whiteouts_only: bool
+    ) -> list[Entry]:
+        """Apply the search and the filters; whited-out names show only under their own filter."""
+        if query:
+            needle = query.casefold()
+            entries = [entry for entry in entries if needle in entry.name.casefold()]
+        if whiteouts_only:
+            return [entry for entry in entries if entry.whited_out]
+        entries = [entry for entry in entries if not entry.whited_out]
+        if shadowed_only:
+            entries = [entry for entry in entries if entry.shadowed]
+        if layer:
+            # A directory has no serving layer; filtering by layer shows files only.
+            entries = [entry for entry in entries if not entry.is_dir and entry.serving and entry.serving.name == layer]
+        return entries
+
+    def make_row(self, storage: HybridStorage, entry: Entry, filters: dict[str, str]) -> Row:
+        link = self.browse_url(entry.path, **filters) if entry.is_dir else self.detail_url(entry.path)
+        return Row(entry, link, self.entry_badges(storage, entry), self.thumbnail_url(entry))
+
+    def entry_badges(self, storage: HybridStorage, entry: Entry) -> SafeString:
+        holders = ", ".join(layer.name for layer in entry.holders)
+        if entry.is_dir:
+            return format_html_join(
+                " ",
+                "{}",
+                ((layer_badge(storage, layer, _("In layers: %(layers)s") % {"layers": holders}),) for layer in entry.holders),
+            )
+        if entry.whited_out:
+            return status_badge(
+                "whiteout",
+                _("whited out"),
+                _("Deleted here; still in %(layers)s. Restore it on its detail page.") % {"layers": holders},
+            )
+        serving = entry.serving
+        assert serving is not None
+        title = _("Served by %(layer)s; held by %(layers)s") % {"layer": serving.name, "layers": holders}
+        badge = layer_badge(storage, serving, title)
+        if entry.shadowed:
+            hidden = ", ".join(layer.name for layer in entry.hidden)
+            badge = format_html(
+                "{} {}",
+                badge,
+                status_badge("shadow", _("shadows %(layers)s") % {"layers": hidden}, title),
+            )
+        return badge
+
+    def thumbnail_url(self, entry: Entry) -> str | None:
+        if entry.is_dir or entry.serving is None:
+            return None
+        content_type, _encoding = mimetypes.guess_type(entry.name)
+        if content_type not in THUMBNAIL_TYPES:
+            return None
+        try:
+            # The serving layer builds the URL itself; for S3 that is local work, not a request.
+            return entry.serving.storage.url(entry.path)
+        except Exception:  # noqa: BLE001 - no thumbnail is better than no page.
+            return None
+
+    def layer_choices(self, storage: HybridStorage, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+        choices = [{"label": _("All"), "url": self.browse_url(directory, **{**filters, "layer": ""}), "selected": not filters["layer"]}]
+        for layer in storage.layers:
+            choices.append(
+                {
+                    "label": layer.name,
+                    "url": self.browse_url(directory, **{**filters, "layer": layer.name, "whiteouts": ""}),
+                    "selected": filters["layer"] == layer.name,
+                }
+            )
+        return choices
+
+    def toggle_choices(self, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+        """The "shadowed only" and "whited out" filters, each an All/Yes choice."""
+        toggles = []
+        for key, title in (("shadowed", gettext_lazy("shadowed only")), ("whiteouts", gettext_lazy("whited out"))):
+            toggles.append(
+                {
+                    "title": title,
+                    "choices": [
+                        {"label": _("All"), "url": self.browse_url(directory, **{**filters, key: ""}), "selected": not filters[key]},
+                        {"label": _("Yes"), "url": self.browse_url(directory, **{**filters, key: "1"}), "selected": bool(filters[key])},
+                    ],
+                }
+            )
+        return toggles
+
+    def page_links(self, page: Any, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+        if page.paginator.num_pages < 2:
+            return []
+        links = []
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+            if number == page.paginator.ELLIPSIS:
+                links.append({"label": number, "url": None, "current": False})
+            else:
+                url = self.browse_url(directory, **filters, p=str(number) if number > 1 else "")
+                links.append({"label": number, "url": url, "current": number == page.number})
+        return links
+
+    # The detail page and its actions ----------------------------------------------------------
+
+    def _name_from(self, data: Any) -> str:
+        name = data.get("name", "")
+        if not name:
+            raise Http404(_("No file name given."))
+        return validate_name(name)
+
+    def detail_view(self, request: HttpRequest) -> HttpResponse:
+        self._require(self.has_view_permission(request))
+        try:
+            storage = self.get_storage()
+        except ImproperlyConfigured as exc:
+            return self._config_error(request, exc)
+        name = self._name_from(request.GET)
+        report = inspect_file(storage, name, self.compare_max_bytes)
+        if not report.known:
+            raise Http404(_("No layer holds “%(name)s”.") % {"name": name})
+        directory = posixpath.dirname(name)
+        context = self.base_context(request, posixpath.basename(name))
+        context.update(
+            {
+                "subtitle": name,
+                "name": name,
+                "report": report,
+                "crumbs": self.breadcrumbs(directory),
+                "directory_url": self.browse_url(directory),
+                "copies": [(copy, layer_badge(storage, copy.layer)) for copy in report.copies],
+                "serving_badge": layer_badge(storage, report.serving.layer) if report.serving else None,
+                "warning": self.shadowing_warning(report),
+                "layer_errors": _unique_errors(report.errors),
+                "can_delete_local": report.top_copy is not None and self.has_delete_permission(request),
+                "can_restore": report.whited_out and self.has_delete_permission(request),
+                "delete_local_url": self._url("delete_local"),
+                "restore_url": self._url("restore"),
+                "thumbnail": self._detail_thumbnail(report),
+            }
+        )
+        return TemplateResponse(request, self.detail_template, context)
+
+    def _detail_thumbnail(self, report: FileReport) -> str | None:
+        serving = report.serving
+        if serving is None or serving.url is None:
+            return None
+        content_type, _encoding = mimetypes.guess_type(report.name)
+        return serving.url if content_type in THUMBNAIL_TYPES else None
+
+    def shadowing_warning(self, report: FileReport) -> str | None:
+        """Say in plain words what a shadowing local copy means, and whether it differs."""
+        top, hidden = report.top_copy, report.hidden_copy
+        if top is None or hidden is None:
+            return None
+        words = {"top": top.layer.name, "lower": hidden.layer.name}
+        text = _(
+            "The “%(top)s” copy of this file hides the “%(lower)s” copy. This site shows the "
+            "“%(top)s” copy; the “%(lower)s” file is still there, untouched."
+        ) % words
+        if report.contents_differ is True:
+            text += " " + _("The two copies have different contents.")
+        elif report.contents_differ is False:
+            text += " " + _("The two copies have identical contents.")
+        else:
+            text += " " + _("The copies were not compared (too large or unreadable).")
+        text += " " + _("Delete the local copy to show the “%(lower)s” file again.") % words
+        return text
+
+    def delete_local_view(self, request: HttpRequest) -> HttpResponse:
+        """Delete the top layer's copy only: no whiteout, so a lower copy shows again."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._require(self.has_delete_permission(request))
+        storage = self.get_storage()
+        name = self._name_from(request.POST)
+        top = storage.top
+        if not top.storage.exists(name):
+            self.message_user(request, _("“%(name)s” has no local copy to delete.") % {"name": name}, messages.WARNING)
+            return HttpResponseRedirect(self.detail_url(name))
+        top.storage.delete(name)
+        report = inspect_file(storage, name, compare_max_bytes=0)
+        serving = report.serving
+        if serving is not None:
+            self.message_user(
+                request,
+                _("Deleted the “%(top)s” copy of “%(name)s”; the “%(layer)s” file shows again.")
+                % {"top": top.name, "name": name, "layer": serving.layer.name},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self.detail_url(name))
+        self.message_user(
+            request,
+            _("Deleted the “%(top)s” copy of “%(name)s”; no other layer holds it.") % {"top": top.name, "name": name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self.browse_url(posixpath.dirname(name)))
+
+    def restore_view(self, request: HttpRequest) -> HttpResponse:
+        """Drop a whiteout so the lower layers' copy shows again."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._require(self.has_delete_permission(request))
+        storage = self.get_storage()
+        name = self._name_from(request.POST)
+        if storage.restore(name):
+            self.message_user(request, _("Restored “%(name)s”: it shows again.") % {"name": name}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("“%(name)s” was not whited out.") % {"name": name}, messages.WARNING)
+        return HttpResponseRedirect(self.detail_url(name))
+
+
+def _unique_errors(errors: list[LayerError]) -> list[LayerError]:
+    # One banner per layer: the first failure says enough.
+    seen: set[str] = set()
+    unique = []
+    for error in errors:
+        if error.layer.name not in seen:
+            seen.add(error.layer.name)
+            unique.append(error)
+    return unique
+
+
+__all__ = ["MediaFileAdmin"]

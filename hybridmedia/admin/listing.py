@@ -1,0 +1,226 @@
+"""Reading one directory of a hybrid layer by layer, for the media browser.
+
+The hybrid's own ``listdir()`` merges the layers and forgets which layer holds what; the browser needs
+exactly that, for thousands of names, without one request per name. So each layer is listed once, and
+for S3 (django-storages) the listing also keeps each object's size and modification time, which
+``listdir()`` drops. Names, whiteouts and "which layer serves" follow the hybrid's rules.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.storage import Storage
+from django.utils import timezone
+
+from hybridmedia.admin.redact import describe_error
+from hybridmedia.storage import WHITEOUT_DIR, HybridStorage, Layer
+from hybridmedia.storage.names import is_missing, whiteout_marker
+
+
+@dataclass
+class Stat:
+    """Size and modification time of one file in one layer; ``None`` where the layer cannot tell."""
+
+    size: int | None = None
+    modified: datetime | None = None
+
+
+@dataclass
+class LayerListing:
+    """What one layer holds directly in a directory."""
+
+    layer: Layer
+    directories: set[str] = field(default_factory=set)
+    files: dict[str, Stat | None] = field(default_factory=dict)  # None: not fetched yet
+    found: bool = False
+
+
+@dataclass(frozen=True)
+class LayerError:
+    """A layer that could not be read; shown as a warning banner."""
+
+    layer: Layer
+    message: str
+
+
+@dataclass
+class Entry:
+    """One name in a directory of the hybrid, with every layer that holds it (top first)."""
+
+    name: str
+    path: str
+    is_dir: bool
+    holders: list[Layer]
+    whited_out: bool = False
+    stat: Stat | None = None
+
+    @property
+    def serving(self) -> Layer | None:
+        """The layer that serves the entry; ``None`` when a whiteout hides it."""
+        if self.whited_out:
+            return None
+        return self.holders[0] if self.holders else None
+
+    @property
+    def shadowed(self) -> bool:
+        """The top layer's copy hides a lower layer's copy."""
+        return not self.is_dir and len(self.holders) > 1 and self.holders[0].writable
+
+    @property
+    def hidden(self) -> list[Layer]:
+        """The layers whose copy is hidden, by the top layer's copy or by a whiteout."""
+        if self.whited_out:
+            return list(self.holders)
+        return self.holders[1:] if self.shadowed else []
+
+
+@dataclass
+class Directory:
+    """A directory of the hybrid: its entries (whited-out names included), and the layers that failed."""
+
+    path: str
+    entries: list[Entry]
+    errors: list[LayerError]
+    exists: bool
+
+
+def _is_s3(storage: Storage) -> bool:
+    # django-storages' S3Storage (and its read-only guard subclass), recognised by its attributes so
+    # that boto3 stays optional for projects without an S3 layer.
+    return all(hasattr(storage, attribute) for attribute in ("bucket_name", "connection", "_normalize_name"))
+
+
+def _list_s3(storage: Storage, path: str, listing: LayerListing) -> None:
+    """List an S3 "directory" with one paginated request series, keeping sizes and times."""
+    from storages.utils import clean_name
+
+    prefix = storage._normalize_name(clean_name(path))  # type: ignore[attr-defined]
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    client = storage.connection.meta.client  # type: ignore[attr-defined]
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=storage.bucket_name,  # type: ignore[attr-defined]
+        Delimiter="/",
+        Prefix=prefix,
+    )
+    for page in pages:
+        for entry in page.get("CommonPrefixes", ()):
+            listing.directories.add(posixpath.relpath(entry["Prefix"], prefix))
+        for entry in page.get("Contents", ()):
+            if entry["Key"] == prefix:  # a "directory marker" object, not a file
+                continue
+            modified = entry.get("LastModified")
+            if modified is not None and not settings.USE_TZ:
+                modified = timezone.make_naive(modified)
+            listing.files[posixpath.relpath(entry["Key"], prefix)] = Stat(entry.get("Size"), modified)
+    listing.found = bool(listing.directories or listing.files)
+
+
+def list_layer(layer: Layer, path: str) -> LayerListing:
+    """List what ``layer`` holds directly in ``path``; a missing directory is an empty listing."""
+    listing = LayerListing(layer)
+    if _is_s3(layer.storage):
+        _list_s3(layer.storage, path, listing)
+        return listing
+    try:
+        directories, files = layer.storage.listdir(path)
+    except NotADirectoryError:
+        return listing
+    except Exception as exc:
+        if is_missing(exc):
+            return listing
+        raise
+    listing.found = True
+    listing.directories.update(directories)
+    listing.files.update(dict.fromkeys(files))
+    return listing
+
+
+def _whiteouts(storage: HybridStorage, path: str) -> set[str]:
+    if not storage.lower_layers:
+        return set()
+    try:
+        return set(storage.top.storage.listdir(whiteout_marker(path).rstrip("/"))[1])
+    except Exception as exc:
+        if is_missing(exc) or isinstance(exc, NotADirectoryError):
+            return set()
+        raise
+
+
+def read_directory(storage: HybridStorage, path: str) -> Directory:
+    """Return every entry of the directory ``path`` (``""`` is the root), whited-out names included."""
+    path = path.strip("/")
+    secrets = [layer.storage for layer in storage.layers]
+    listings: list[LayerListing] = []
+    errors: list[LayerError] = []
+    for layer in storage.layers:
+        try:
+            listings.append(list_layer(layer, path))
+        except Exception as exc:  # noqa: BLE001 - an unreachable layer becomes a banner, not a 500.
+            errors.append(LayerError(layer, describe_error(exc, secrets)))
+    try:
+        whiteouts = _whiteouts(storage, path)
+    except Exception as exc:  # noqa: BLE001
+        errors.append(LayerError(storage.top, describe_error(exc, secrets)))
+        whiteouts = set()
+
+    directories: dict[str, list[Layer]] = {}
+    files: dict[str, list[Layer]] = {}
+    stats: dict[str, Stat | None] = {}
+    for listing in listings:
+        for name in listing.directories:
+            if not (path == "" and name == WHITEOUT_DIR):
+                directories.setdefault(name, []).append(listing.layer)
+        for name, stat in listing.files.items():
+            holders = files.setdefault(name, [])
+            if not holders:  # the serving (topmost) layer's stat
+                stats[name] = stat
+            holders.append(listing.layer)
+
+    entries = [
+        Entry(name, posixpath.join(path, name), True, holders) for name, holders in sorted(directories.items())
+    ]
+    for name, holders in sorted(files.items()):
+        whited_out = not holders[0].writable and name in whiteouts
+        entries.append(Entry(name, posixpath.join(path, name), False, holders, whited_out, stats[name]))
+    exists = path == "" or any(listing.found for listing in listings) or bool(errors)
+    return Directory(path, entries, errors, exists)
+
+
+def fill_stats(entries: Iterable[Entry], storage: HybridStorage) -> list[LayerError]:
+    """Fetch size and time for the given file entries that lack them, from each one's topmost holder."""
+    secrets = [layer.storage for layer in storage.layers]
+    errors: list[LayerError] = []
+    failed: set[str] = set()
+    for entry in entries:
+        if entry.is_dir or entry.stat is not None or not entry.holders:
+            continue
+        layer = entry.holders[0]
+        entry.stat = Stat()
+        if layer.name in failed:
+            continue
+        try:
+            entry.stat = stat_file(layer, entry.path)
+        except Exception as exc:  # noqa: BLE001 - report once per layer, keep the page.
+            failed.add(layer.name)
+            errors.append(LayerError(layer, describe_error(exc, secrets)))
+    return errors
+
+
+def stat_file(layer: Layer, name: str) -> Stat:
+    """Return the size and modification time of ``name`` in ``layer``, ``None`` for what it cannot tell."""
+    stat = Stat()
+    try:
+        stat.size = layer.storage.size(name)
+    except NotImplementedError:
+        pass
+    try:
+        stat.modified = layer.storage.get_modified_time(name)
+    except NotImplementedError:
+        pass
+    return stat

@@ -1,0 +1,252 @@
+"""The media browser and the detail page, through the Django test client, against real S3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from hybridmedia.storage import HybridStorage
+from tests import s3
+from tests import test_admin_support as support
+from tests.test_admin_support import assert_no_secrets
+
+media = support.media
+
+BROWSER = "/admin/hybridmedia/mediafile/"
+DETAIL = "/admin/hybridmedia/mediafile/file/"
+
+
+@pytest.fixture
+def tree(media: HybridStorage, production: s3.Bucket) -> HybridStorage:
+    """Production files, a local-only file, a shadowing local copy and a whited-out production file."""
+    production.put("homes/1.jpg", b"production house one")
+    production.put("homes/2.jpg", b"production house two")
+    production.put("homes/3.jpg", b"production house three")
+    production.put("homes/interiors/kitchen.png", b"kitchen")
+    production.put("readme.txt", b"production readme")
+    media.save("homes/new.jpg", ContentFile(b"a local upload"))
+    media.top.storage.save("homes/2.jpg", ContentFile(b"edited locally"))  # shadows production
+    media.delete("homes/3.jpg")  # a whiteout: production keeps it
+    return media
+
+
+def rows(response: Any) -> dict[str, Any]:
+    return {row.entry.name: row for row in response.context["rows"]}
+
+
+@pytest.mark.django_db
+def test_the_browser_is_on_the_admin_index(admin_client: Client, media: HybridStorage) -> None:
+    html = admin_client.get("/admin/").content.decode()
+    assert "Hybrid media" in html
+    assert f'href="{BROWSER}"' in html and "Media files" in html
+
+
+@pytest.mark.django_db
+def test_root_lists_directories_and_files(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(BROWSER)
+    assert response.status_code == 200
+    assert [row.entry.name for row in response.context["rows"]] == ["homes", "readme.txt"]
+    html = response.content.decode()
+    assert ".hybridmedia-whiteouts" not in html
+    assert f'href="{BROWSER}?dir=homes"' in html
+    assert "hybridmedia/admin.css" in html
+    assert_no_secrets(html)
+
+
+@pytest.mark.django_db
+def test_directory_shows_layer_badges_sizes_and_times(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(BROWSER, {"dir": "homes"})
+    listed = rows(response)
+    assert list(listed) == ["interiors", "1.jpg", "2.jpg", "new.jpg"]  # 3.jpg is whited out
+    assert 'data-layer="production"' in listed["1.jpg"].badges
+    assert 'data-layer="local"' in listed["new.jpg"].badges
+    assert 'data-layer="local"' in listed["2.jpg"].badges and "shadows production" in listed["2.jpg"].badges
+    assert listed["1.jpg"].entry.stat.size == len(b"production house one")
+    assert listed["2.jpg"].entry.stat.size == len(b"edited locally")  # the serving (local) copy
+    assert listed["new.jpg"].entry.stat.modified is not None
+    assert listed["1.jpg"].entry.stat.modified is not None
+    html = response.content.decode()
+    assert "hm-badge--bottom" in html and "hm-badge--top" in html
+    assert "20\xa0bytes" in html  # filesizeformat of the production file
+
+
+@pytest.mark.django_db
+def test_images_get_a_thumbnail_from_the_serving_layer(
+    admin_client: Client, tree: HybridStorage, production: s3.Bucket
+) -> None:
+    listed = rows(admin_client.get(BROWSER, {"dir": "homes"}))
+    assert listed["1.jpg"].thumbnail == f"{production.endpoint_url}/{production.name}/homes/1.jpg"
+    assert listed["new.jpg"].thumbnail == "/media/homes/new.jpg"
+    assert listed["interiors"].thumbnail is None
+    readme = rows(admin_client.get(BROWSER))["readme.txt"]
+    assert readme.thumbnail is None
+
+
+@pytest.mark.django_db
+def test_breadcrumbs_link_every_parent_directory(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(BROWSER, {"dir": "homes/interiors"})
+    html = response.content.decode()
+    assert response.context["crumbs"] == [
+        ("homes", f"{BROWSER}?dir=homes"),
+        ("interiors", f"{BROWSER}?dir=homes%2Finteriors"),
+    ]
+    assert f'<a href="{BROWSER}">Media files</a>' in html
+    assert f'<a href="{BROWSER}?dir=homes">homes</a>' in html
+    assert [row.entry.name for row in response.context["rows"]] == ["kitchen.png"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"layer": "production"}, ["1.jpg"]),
+        ({"layer": "local"}, ["2.jpg", "new.jpg"]),
+        ({"shadowed": "1"}, ["2.jpg"]),
+        ({"whiteouts": "1"}, ["3.jpg"]),
+        ({"q": "NEW"}, ["new.jpg"]),
+        ({"q": "jpg", "layer": "local"}, ["2.jpg", "new.jpg"]),
+        ({"q": "inter"}, ["interiors"]),
+        ({"q": "nothing-matches"}, []),
+    ],
+)
+def test_filters_and_search(admin_client: Client, tree: HybridStorage, params: dict[str, str], expected: list[str]) -> None:
+    response = admin_client.get(BROWSER, {"dir": "homes", **params})
+    assert response.status_code == 200
+    assert [row.entry.name for row in response.context["rows"]] == expected
+    assert response.context["filtered"]
+
+
+@pytest.mark.django_db
+def test_filter_links_keep_the_directory_and_other_filters(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(BROWSER, {"dir": "homes", "q": "jpg"})
+    urls = [choice["url"] for choice in response.context["layer_choices"]]
+    assert f"{BROWSER}?dir=homes&q=jpg&layer=production" in urls
+    shadowed = response.context["toggle_choices"][0]["choices"][1]["url"]
+    assert shadowed == f"{BROWSER}?dir=homes&q=jpg&shadowed=1"
+    assert response.context["clear_filters_url"] == f"{BROWSER}?dir=homes"
+
+
+@pytest.mark.django_db
+def test_whited_out_rows_are_marked(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(BROWSER, {"dir": "homes", "whiteouts": "1"})
+    html = response.content.decode()
+    assert "hm-badge--whiteout" in html and "whited out" in html
+    assert f'href="{DETAIL}?name=homes%2F3.jpg"' in html
+
+
+@pytest.mark.django_db
+def test_pagination_of_a_large_directory(admin_client: Client, media: HybridStorage, production: s3.Bucket) -> None:
+    for number in range(150):
+        production.put(f"big/p{number:04d}.txt", b"p")
+    for number in range(100):
+        media.save(f"big/l{number:04d}.txt", ContentFile(b"local"))
+    first = admin_client.get(BROWSER, {"dir": "big"})
+    assert first.context["result_count"] == 250
+    assert len(first.context["rows"]) == 100
+    assert first.context["rows"][0].entry.name == "l0000.txt"
+    assert all(row.entry.stat.size is not None for row in first.context["rows"])
+    labels = [link["label"] for link in first.context["page_links"]]
+    assert labels == [1, 2, 3]
+    third = admin_client.get(BROWSER, {"dir": "big", "p": "3"})
+    names = [row.entry.name for row in third.context["rows"]]
+    assert names[0] == "p0100.txt" and names[-1] == "p0149.txt" and len(names) == 50
+    assert 'data-layer="production"' in third.content.decode()
+    # An out-of-range or malformed page number shows a valid page instead of an error.
+    assert admin_client.get(BROWSER, {"dir": "big", "p": "99"}).context["page"].number == 3
+    assert admin_client.get(BROWSER, {"dir": "big", "p": "x"}).context["page"].number == 1
+
+
+@pytest.mark.django_db
+def test_missing_directory_is_404(admin_client: Client, tree: HybridStorage) -> None:
+    assert admin_client.get(BROWSER, {"dir": "no/such/dir"}).status_code == 404
+    assert admin_client.get(BROWSER, {"dir": "readme.txt"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_detail_of_a_production_file(admin_client: Client, tree: HybridStorage, production: s3.Bucket) -> None:
+    response = admin_client.get(DETAIL, {"name": "homes/1.jpg"})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.serving.layer.name == "production"
+    assert [copy.present for copy in report.copies] == [False, True]
+    production_copy = report.copies[1]
+    assert production_copy.stat.size == len(b"production house one")
+    assert production_copy.stat.modified is not None
+    assert production_copy.url == f"{production.endpoint_url}/{production.name}/homes/1.jpg"
+    assert response.context["warning"] is None
+    html = response.content.decode()
+    assert "Delete local copy" not in html and "Restore" not in html
+    assert '<img class="hm-preview"' in html
+    assert_no_secrets(html)
+
+
+@pytest.mark.django_db
+def test_detail_of_a_local_file(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(DETAIL, {"name": "homes/new.jpg"})
+    report = response.context["report"]
+    assert report.serving.layer.name == "local"
+    assert report.copies[0].url == "/media/homes/new.jpg"
+    assert not report.shadowed and response.context["warning"] is None
+    html = response.content.decode()
+    assert "Delete local copy" in html
+    assert "No other layer holds this file" in html
+
+
+@pytest.mark.django_db
+def test_detail_warns_about_shadowing_with_different_contents(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(DETAIL, {"name": "homes/2.jpg"})
+    warning = response.context["warning"]
+    assert "The “local” copy of this file hides the “production” copy" in warning
+    assert "different contents" in warning
+    html = response.content.decode()
+    assert "hm-shadow-warning" in html
+    assert "The “production” file will show again." in html
+    assert [copy.stat.size for copy in response.context["report"].copies] == [14, 20]
+
+
+@pytest.mark.django_db
+def test_detail_says_when_shadowing_copies_are_identical(
+    admin_client: Client, media: HybridStorage, production: s3.Bucket
+) -> None:
+    production.put("same.txt", b"same bytes")
+    media.top.storage.save("same.txt", ContentFile(b"same bytes"))
+    warning = admin_client.get(DETAIL, {"name": "same.txt"}).context["warning"]
+    assert "identical contents" in warning
+
+
+@pytest.mark.django_db
+def test_detail_says_when_same_size_copies_differ(
+    admin_client: Client, media: HybridStorage, production: s3.Bucket
+) -> None:
+    production.put("same-size.txt", b"aaaa")
+    media.top.storage.save("same-size.txt", ContentFile(b"aaab"))
+    warning = admin_client.get(DETAIL, {"name": "same-size.txt"}).context["warning"]
+    assert "different contents" in warning
+
+
+@pytest.mark.django_db
+def test_detail_of_a_whited_out_file_offers_restore(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(DETAIL, {"name": "homes/3.jpg"})
+    assert response.status_code == 200
+    assert response.context["report"].whited_out
+    assert response.context["can_restore"] and not response.context["can_delete_local"]
+    html = response.content.decode()
+    assert 'value="Restore"' in html and "csrfmiddlewaretoken" in html
+
+
+@pytest.mark.django_db
+def test_detail_of_a_missing_file_is_404(admin_client: Client, tree: HybridStorage) -> None:
+    assert admin_client.get(DETAIL, {"name": "homes/nope.jpg"}).status_code == 404
+    assert admin_client.get(DETAIL).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_browser_for_a_non_hybrid_storage_explains_itself(admin_client: Client, settings: Any) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    for url in (BROWSER, f"{DETAIL}?name=a.txt"):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert "not a HybridStorage" in response.content.decode()
