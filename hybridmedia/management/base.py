@@ -69,8 +69,10 @@ class HybridStorageCommand(BaseCommand):
         try:
             return validate_name(name)
         except SuspiciousFileOperation as exc:
+            absolute = " It is an absolute path;" if name.startswith(("/", "\\")) else ""
             raise CommandError(
-                f"Refusing the name {name!r}: {exc}. Give a relative path such as 'homes/42.jpg'."
+                f"Refusing the name {name!r}: {str(exc).rstrip('.')}.{absolute} Give a path relative to the storage's "
+                f"root, such as 'homes/42.jpg', or a URL that one of its layers produced."
             ) from exc
 
     @staticmethod
@@ -80,7 +82,7 @@ class HybridStorageCommand(BaseCommand):
             return normalize_prefixes(prefixes)
         except SuspiciousFileOperation as exc:
             raise CommandError(
-                f"Refusing the prefix: {exc}. Give relative directories such as 'homes'."
+                f"Refusing the prefix: {str(exc).rstrip('.')}. Give relative directories such as 'homes'."
             ) from exc
 
     def write_json(self, document: dict[str, Any]) -> None:
