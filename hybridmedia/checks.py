@@ -43,8 +43,8 @@ def check_hybrid_storages(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
             continue
         try:
-            backend = import_string(config["BACKEND"])
-            _ = backend(**options).layers
+            storage = import_string(config["BACKEND"])(**options)
+            _ = storage.layers, storage.origin_cache
         except LayerConfigurationError as exc:
             errors.append(Error(exc.message, hint=exc.hint, obj=f"STORAGES[{alias!r}]", id=exc.check_id))
     return errors

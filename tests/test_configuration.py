@@ -120,6 +120,8 @@ class TestChecks:
             ({"layers": ["local", "other_hybrid"]}, "hybridmedia.E006"),
             ({"layers": ["local"], "colour": "blue"}, "hybridmedia.E007"),
             ({"layers": ["local"], "lower_delete": "nope"}, "hybridmedia.E008"),
+            ({"layers": ["local"], "cache": "no-such-cache"}, "hybridmedia.E009"),
+            ({"layers": ["local"], "cache_timeout": -5}, "hybridmedia.E009"),
         ],
     )
     def test_each_error_is_reported_by_manage_py_check(self, settings: Any, options: dict[str, Any], check_id: str) -> None:

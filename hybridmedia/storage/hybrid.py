@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import IO, Any, TypeVar
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.signals import setting_changed
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
 from hybridmedia.exceptions import LayerConfigurationError, ReadOnlyLayerError
+from hybridmedia.storage.cache import (
+    MISSING,
+    LocalLRUCache,
+    OriginCache,
+    Probe,
+    bypass_cache,
+    layer_key,
+)
 from hybridmedia.storage.layers import Layer, build_layers, parse_layer_specs
 from hybridmedia.storage.names import (
     WHITEOUT_DIR,
@@ -22,12 +33,20 @@ from hybridmedia.storage.names import (
     validate_name,
     whiteout_marker,
 )
+from hybridmedia.storage.probe import probe, probe_of_open_file, url_is_deterministic
 from hybridmedia.storage.readonly import is_write_mode
 from hybridmedia.storage.walk import walk_files
 
 T = TypeVar("T")
 
 LOWER_DELETE_CHOICES = ("whiteout", "ignore", "error")
+OPTIONS = ("layers", "lower_delete", "cache", "cache_timeout")
+#: URLs memoised per deterministic layer (a dict lookup instead of S3Storage.url()'s ~0.1 ms).
+URL_MEMO_ENTRIES = 10_000
+
+
+def _option_error(message: str, hint: str, number: int) -> LayerConfigurationError:
+    return LayerConfigurationError(message, hint=hint, check_id=f"hybridmedia.E{number:03d}")
 
 
 @deconstructible(path="hybridmedia.storage.HybridStorage")
@@ -38,33 +57,54 @@ class HybridStorage(Storage):
         self,
         layers: Sequence[str | dict[str, Any]] | None = None,
         lower_delete: str = "whiteout",
+        cache: str | None = None,
+        cache_timeout: float | None = 300,
         **unknown_options: Any,
     ) -> None:
         if unknown_options:
-            raise LayerConfigurationError(
+            raise _option_error(
                 f"HybridStorage got unknown option(s) {sorted(unknown_options)}.",
-                hint='Remove them from OPTIONS; HybridStorage accepts "layers" and "lower_delete".',
-                check_id="hybridmedia.E007",
+                f"Remove them from OPTIONS; HybridStorage accepts {', '.join(map(repr, OPTIONS))}.",
+                7,
             )
         if lower_delete not in LOWER_DELETE_CHOICES:
-            raise LayerConfigurationError(
+            raise _option_error(
                 f"HybridStorage got lower_delete={lower_delete!r}.",
-                hint=f'Set OPTIONS["lower_delete"] to one of {", ".join(map(repr, LOWER_DELETE_CHOICES))}.',
-                check_id="hybridmedia.E008",
+                f'Set OPTIONS["lower_delete"] to one of {", ".join(map(repr, LOWER_DELETE_CHOICES))}.',
+                8,
+            )
+        if cache is not None and not isinstance(cache, str):
+            raise _option_error(
+                f"HybridStorage got cache={cache!r}.",
+                'Set OPTIONS["cache"] to the alias of an entry of CACHES, or leave it out for an '
+                "in-process cache.",
+                9,
+            )
+        if cache_timeout is not None and (
+            isinstance(cache_timeout, bool) or not isinstance(cache_timeout, (int, float)) or cache_timeout < 0
+        ):
+            raise _option_error(
+                f"HybridStorage got cache_timeout={cache_timeout!r}.",
+                'Set OPTIONS["cache_timeout"] to a number of seconds (0 turns the cache off, None '
+                "keeps answers until the process ends).",
+                9,
             )
         self._layer_specs = parse_layer_specs(layers)
         self.lower_delete = lower_delete
+        self.cache_alias = cache
+        self.cache_timeout = cache_timeout
         # Inline OPTIONS are environment-specific and may hold credentials: keep them out of
         # deconstruct(), so a FileField(storage=HybridStorage(...)) migration is stable and secret-free.
         args, kwargs = getattr(self, "_constructor_args", ((), {}))
         if "layers" in kwargs:
             kwargs = {**kwargs, "layers": [_without_options(item) for item in kwargs["layers"]]}
         self._constructor_args = (args, kwargs)
-        setting_changed.connect(self._clear_layers)
+        setting_changed.connect(self._settings_changed)
 
-    def _clear_layers(self, *, setting: str, **kwargs: Any) -> None:
-        if setting == "STORAGES":
-            self.__dict__.pop("layers", None)
+    def _settings_changed(self, *, setting: str, **kwargs: Any) -> None:
+        if setting in ("STORAGES", "CACHES", "MEDIA_URL", "MEDIA_ROOT"):
+            for attribute in ("layers", "origin_cache", "_layer_keys", "_url_memos"):
+                self.__dict__.pop(attribute, None)
 
     # Layers ---------------------------------------------------------------------------------
 
@@ -88,6 +128,51 @@ class HybridStorage(Storage):
                 return layer
         raise KeyError(f"No layer {name!r}; the layers are {[layer.name for layer in self.layers]}.")
 
+    # The origin cache -----------------------------------------------------------------------
+
+    @cached_property
+    def origin_cache(self) -> OriginCache:
+        """What the lower layers said about each name, for at most ``cache_timeout`` seconds."""
+        if self.cache_alias is None:
+            return OriginCache(LocalLRUCache(), self.cache_timeout)
+        from django.core.cache import caches
+
+        if self.cache_alias not in settings.CACHES:
+            raise _option_error(
+                f"HybridStorage's cache {self.cache_alias!r} is not in settings.CACHES.",
+                f'Set OPTIONS["cache"] to one of {sorted(settings.CACHES)}, or leave it out for an '
+                "in-process cache.",
+                9,
+            )
+        return OriginCache(caches[self.cache_alias], self.cache_timeout)
+
+    def bypass_cache(self) -> AbstractContextManager[None]:
+        """Ask the layers themselves inside this ``with`` block (the admin and commands offer it)."""
+        return bypass_cache()
+
+    @cached_property
+    def _layer_keys(self) -> dict[str, str]:
+        return {layer.name: layer_key(layer.name, layer.storage) for layer in self.lower_layers}
+
+    def _probe(self, layer: Layer, name: str, *, fresh: bool = False) -> Probe:
+        """What a lower ``layer`` holds under ``name``: cached, or one request to it."""
+        key = self._layer_keys[layer.name]
+        cached = None if fresh else self.origin_cache.get(key, name)
+        if cached is None:
+            cached = probe(layer.storage, name)
+            self.origin_cache.set(key, name, cached)
+        return cached
+
+    def _remember(self, layer: Layer, name: str, answer: Probe) -> None:
+        self.origin_cache.set(self._layer_keys[layer.name], name, answer)
+
+    def _lower_holder(self, name: str, *, fresh: bool = False) -> tuple[Layer, Probe] | None:
+        for layer in self.lower_layers:
+            answer = self._probe(layer, name, fresh=fresh)
+            if answer.exists:
+                return layer, answer
+        return None
+
     # Whiteouts ------------------------------------------------------------------------------
 
     def _is_whited_out(self, name: str) -> bool:
@@ -99,6 +184,10 @@ class HybridStorage(Storage):
             saved = self.top.storage.save(marker, ContentFile(b""))
             if saved != marker:  # Another process wrote the same whiteout meanwhile.
                 self.top.storage.delete(saved)
+
+    def _remove_whiteout(self, name: str) -> None:
+        if self._is_whited_out(name):
+            self.top.storage.delete(whiteout_marker(name))
 
     def whiteouts(self, prefix: str = "") -> Iterator[str]:
         """Yield every whited-out name under the directory ``prefix``."""
@@ -125,43 +214,63 @@ class HybridStorage(Storage):
             return self.top
         if self._is_whited_out(name):
             return None
-        for layer in self.lower_layers:
-            if layer.storage.exists(name):
-                return layer
-        return None
+        holder = self._lower_holder(name)
+        return holder[0] if holder else None
 
     def locate(self, name: str) -> list[Layer]:
         """Return every layer that physically holds ``name``, top first, whiteouts ignored."""
         validate_name(name)
-        return [layer for layer in self.layers if layer.storage.exists(name)]
+        found = [self.top] if self.top.storage.exists(name) else []
+        return found + [layer for layer in self.lower_layers if self._probe(layer, name).exists]
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the top layer's ``name`` hides a lower layer's copy."""
         validate_name(name)
-        return self.top.storage.exists(name) and any(
-            layer.storage.exists(name) for layer in self.lower_layers
-        )
+        return self.top.storage.exists(name) and self._lower_holder(name) is not None
 
     def shadowed(self, prefix: str = "") -> Iterator[str]:
         """Yield every top-layer name under the directory ``prefix`` that hides a lower copy."""
         validate_directory(prefix)
         for name in walk_files(self.top.storage, prefix.strip("/"), skip=WHITEOUT_DIR):
-            if any(layer.storage.exists(name) for layer in self.lower_layers):
+            if self._lower_holder(name) is not None:
                 yield name
 
-    def _first(self, name: str, call: Callable[[Layer], T]) -> T:
-        """Return ``call(layer)`` for the layer that serves ``name``, asking each layer in turn."""
+    def _serve(
+        self,
+        name: str,
+        call: Callable[[Storage], T],
+        from_probe: Callable[[Probe], T | None] | None = None,
+    ) -> T:
+        """Return ``call(storage)`` of the layer that serves ``name``.
+
+        Lower layers are skipped when the cache knows they lack the name; ``from_probe`` answers
+        from what a probe already told (an S3 HEAD carries the size and modification time).
+        """
         validate_name(name)
-        candidates = self.layers[:1] if self._is_whited_out(name) else self.layers
-        for layer in candidates:
-            try:
-                return call(layer)
-            except NotImplementedError:
-                if layer.storage.exists(name):
-                    raise
-            except Exception as exc:
-                if not is_missing(exc):
-                    raise
+        try:
+            return call(self.top.storage)
+        except NotImplementedError:
+            if self.top.storage.exists(name):
+                raise
+        except Exception as exc:
+            if not is_missing(exc):
+                raise
+        if not self._is_whited_out(name):
+            for layer in self.lower_layers:
+                key = self._layer_keys[layer.name]
+                known = self.origin_cache.get(key, name) if from_probe is None else self._probe(layer, name)
+                if known is not None and not known.exists:
+                    continue
+                if known is not None and from_probe is not None:
+                    answer = from_probe(known)
+                    if answer is not None:
+                        return answer
+                try:
+                    return call(layer.storage)
+                except Exception as exc:
+                    if not is_missing(exc):
+                        raise
+                    self._remember(layer, name, MISSING)
         raise FileNotFoundError(
             f"{name!r} does not exist in any layer of the hybrid storage "
             f"({', '.join(layer.name for layer in self.layers)})."
@@ -172,47 +281,48 @@ class HybridStorage(Storage):
     def _open(self, name: str, mode: str = "rb") -> IO[Any]:
         if is_write_mode(mode):
             return self._open_for_writing(name, mode)
-        return self._first(name, lambda layer: layer.storage.open(name, mode))
+        file: IO[Any] = self._serve(name, lambda storage: storage.open(name, mode))
+        for layer in self.lower_layers:
+            # S3Storage's file has loaded the object's HEAD: keep its size and time for later.
+            if layer.storage is getattr(file, "_storage", None):
+                self._remember(layer, name, probe_of_open_file(layer.storage, file))
+        return file
 
     def _open_for_writing(self, name: str, mode: str) -> IO[Any]:
         validate_name(name)
         top = self.top.storage
         if not top.exists(name):
-            source = self.origin(name)
+            source = None if self._is_whited_out(name) else self._lower_holder(name, fresh=True)
             if "x" in mode and source is not None:
-                raise FileExistsError(f"{name!r} already exists in layer {source.name!r}.")
+                raise FileExistsError(f"{name!r} already exists in layer {source[0].name!r}.")
             if source is not None and "w" not in mode:
                 # Copy up, as a union filesystem does: the lower copy is never opened for writing.
-                with source.storage.open(name, "rb") as original:
+                with source[0].storage.open(name, "rb") as original:
                     saved = top.save(name, original)
             else:
                 saved = top.save(name, ContentFile(b""))
             if saved != name:  # Another writer created the name meanwhile; use theirs.
                 top.delete(saved)
             self._remove_whiteout(name)
-        return top.open(name, mode.replace("x", "w"))
+        return top.open(name, mode.replace("x", "w"))  # type: ignore[no-any-return]
 
     def _save(self, name: str, content: Any) -> str:
         validate_name(name)
         # No fallback: if the top layer fails, the error propagates and nothing else is written.
         saved = self.top.storage.save(name, content)
         self._remove_whiteout(saved)
-        return saved
-
-    def _remove_whiteout(self, name: str) -> None:
-        if self._is_whited_out(name):
-            self.top.storage.delete(whiteout_marker(name))
+        return saved  # type: ignore[no-any-return]
 
     def is_name_available(self, name: str, max_length: int | None = None) -> bool:
-        # Free only if no layer holds the name and no whiteout keeps it: an upload can never
-        # shadow a production file, now or after the whiteout is restored.
+        # Free only if no layer holds the name and no whiteout keeps it, so an upload can never
+        # shadow a production file. Asked fresh: a stale "missing" must not hand out a taken name.
         if max_length and len(name) > max_length:
             return False
         validate_name(name)
         return not (
             self.top.storage.exists(name)
             or self._is_whited_out(name)
-            or any(layer.storage.exists(name) for layer in self.lower_layers)
+            or self._lower_holder(name, fresh=True) is not None
         )
 
     def delete(self, name: str) -> None:
@@ -223,11 +333,12 @@ class HybridStorage(Storage):
             top.delete(name)
         if self.lower_delete == "ignore" or self._is_whited_out(name):
             return
-        holder = next((layer for layer in self.lower_layers if layer.storage.exists(name)), None)
+        # Asked fresh: a stale "missing" would leave the production file visible after a delete.
+        holder = self._lower_holder(name, fresh=True)
         if holder is None:
             return
         if self.lower_delete == "error" and not had_top_copy:
-            raise ReadOnlyLayerError(holder.name, "delete", name)
+            raise ReadOnlyLayerError(holder[0].name, "delete", name)
         if self.lower_delete == "whiteout":
             self._add_whiteout(name)
 
@@ -238,9 +349,9 @@ class HybridStorage(Storage):
         validate_directory(path)
         path = path.strip("/")
         directories: set[str] = set()
-        top_files: set[str] = set()
-        lower_files: set[str] = set()
+        files: set[str] = set()
         found = False
+        hidden = self._whiteouts_in(path)
         for layer in self.layers:
             try:
                 layer_dirs, layer_files = layer.storage.listdir(path)
@@ -250,47 +361,76 @@ class HybridStorage(Storage):
                 continue
             found = True
             directories.update(layer_dirs)
-            (top_files if layer is self.top else lower_files).update(layer_files)
+            if layer is self.top or not hidden:
+                files.update(layer_files)
+            else:
+                files.update(name for name in layer_files if name not in hidden)
         if not found:
             raise FileNotFoundError(f"Directory {path!r} does not exist in any layer.")
         if path in ("", "."):
             directories.discard(WHITEOUT_DIR)
-        if lower_files and self.lower_layers:
-            try:
-                lower_files -= set(self.top.storage.listdir(whiteout_marker(path).rstrip("/"))[1])
-            except Exception as exc:
-                if not is_missing(exc):
-                    raise
-        return sorted(directories), sorted(top_files | lower_files)
+        return sorted(directories), sorted(files)
+
+    def _whiteouts_in(self, path: str) -> frozenset[str]:
+        if not self.lower_layers:
+            return frozenset()
+        try:
+            return frozenset(self.top.storage.listdir(whiteout_marker(path).rstrip("/"))[1])
+        except Exception as exc:
+            if is_missing(exc):
+                return frozenset()
+            raise
 
     def size(self, name: str) -> int:
-        return self._first(name, lambda layer: layer.storage.size(name))
+        return self._serve(name, lambda storage: storage.size(name), lambda known: known.size)
 
     def url(self, name: str | None) -> str:
         if name is None:
-            return self.top.storage.url(name)
+            return self.top.storage.url(name)  # type: ignore[no-any-return]
         validate_name(name)
         if self.top.storage.exists(name) or not self.lower_layers or self._is_whited_out(name):
-            return self.top.storage.url(name)
+            return self._url(self.top, name)
         *middle, bottom = self.lower_layers
         for layer in middle:
-            if layer.storage.exists(name):
-                return layer.storage.url(name)
+            if self._probe(layer, name).exists:
+                return self._url(layer, name)
         # Nothing above the bottom holds the name: its URL needs no request to the bottom layer.
-        return bottom.storage.url(name)
+        return self._url(bottom, name)
+
+    @cached_property
+    def _url_memos(self) -> dict[str, LocalLRUCache]:
+        return {
+            layer.name: LocalLRUCache(URL_MEMO_ENTRIES) for layer in self.layers if url_is_deterministic(layer.storage)
+        }
+
+    def _url(self, layer: Layer, name: str) -> str:
+        memo = self._url_memos.get(layer.name)
+        if memo is None:
+            return layer.storage.url(name)  # type: ignore[no-any-return]
+        url: str | None = memo.get(name)
+        if url is None:
+            url = layer.storage.url(name)
+            memo.set(name, url)
+        return url
 
     def path(self, name: str) -> str:
         layer = self.origin(name) or self.top
-        return layer.storage.path(name)
+        return layer.storage.path(name)  # type: ignore[no-any-return]
 
     def get_accessed_time(self, name: str) -> datetime:
-        return self._first(name, lambda layer: layer.storage.get_accessed_time(name))
+        return self._serve(name, lambda storage: storage.get_accessed_time(name))
 
     def get_created_time(self, name: str) -> datetime:
-        return self._first(name, lambda layer: layer.storage.get_created_time(name))
+        return self._serve(name, lambda storage: storage.get_created_time(name))
 
     def get_modified_time(self, name: str) -> datetime:
-        return self._first(name, lambda layer: layer.storage.get_modified_time(name))
+        return self._serve(name, lambda storage: storage.get_modified_time(name), self._probed_mtime)
+
+    @staticmethod
+    def _probed_mtime(known: Probe) -> datetime | None:
+        if known.modified is None or settings.USE_TZ:
+            return known.modified
+        return timezone.make_naive(known.modified)
 
 
 def _without_options(item: Any) -> Any:

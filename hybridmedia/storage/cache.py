@@ -1,0 +1,138 @@
+"""The origin cache: what each lower layer said about a name, kept for ``cache_timeout`` seconds.
+
+Only lower layers are cached. The top layer is the environment's own (a local stat is cheap and must
+always be current); lower layers are remote, change rarely, and are never written through the hybrid,
+so their answers can be reused until the staleness bound ``cache_timeout`` runs out.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+#: Entries the default in-process cache keeps before it drops the least recently used.
+LOCAL_CACHE_ENTRIES = 100_000
+
+_bypass: contextvars.ContextVar[bool] = contextvars.ContextVar("hybridmedia_bypass_cache", default=False)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One layer's answer for one name: whether it holds it and, when known, its size and mtime."""
+
+    exists: bool
+    size: int | None = None
+    modified: datetime | None = None
+
+
+MISSING = Probe(exists=False)
+
+
+class CacheBackend(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def set(self, key: str, value: Any, timeout: Any = ...) -> None: ...
+    def delete(self, key: str) -> Any: ...
+    def clear(self) -> None: ...
+
+
+class LocalLRUCache:
+    """A thread-safe, size-bounded, expiring dict: the default when no ``CACHES`` alias is given."""
+
+    def __init__(self, max_entries: int = LOCAL_CACHE_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return default
+            expires, value = entry
+            if expires < time.monotonic():
+                del self._data[key]
+                return default
+            self._data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
+        expires = float("inf") if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            self._data[key] = (expires, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class OriginCache:
+    """Probes of lower layers, keyed by layer identity and name, in a Django cache or a local LRU."""
+
+    def __init__(self, backend: CacheBackend, timeout: float | None) -> None:
+        self.backend = backend
+        self.timeout = timeout
+
+    @property
+    def enabled(self) -> bool:
+        return self.timeout is None or self.timeout > 0
+
+    @staticmethod
+    def key(layer_key: str, name: str) -> str:
+        # Hashed so any name is a valid memcached key (no spaces, at most 250 characters).
+        return f"hybridmedia:{layer_key}:{hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()}"
+
+    def get(self, layer_key: str, name: str) -> Probe | None:
+        if not self.enabled or _bypass.get():
+            return None
+        value = self.backend.get(self.key(layer_key, name))
+        return value if isinstance(value, Probe) else None
+
+    def set(self, layer_key: str, name: str, probe: Probe) -> None:
+        if self.enabled:
+            self.backend.set(self.key(layer_key, name), probe, self.timeout)
+
+    def forget(self, layer_key: str, name: str) -> None:
+        if self.enabled:
+            self.backend.delete(self.key(layer_key, name))
+
+
+@contextmanager
+def bypass_cache() -> Iterator[None]:
+    """Ask the layers themselves inside this block; fresh answers still refresh the cache."""
+    token = _bypass.set(True)
+    try:
+        yield
+    finally:
+        _bypass.reset(token)
+
+
+def layer_key(name: str, storage: Any) -> str:
+    """Identify a layer's physical store, so hybrids that share a cache share answers about it."""
+    cls = type(storage)
+    base = cls.__mro__[2] if cls.__name__.startswith("ReadOnly") else cls
+    parts = [
+        name,
+        f"{base.__module__}.{base.__qualname__}",
+        str(getattr(storage, "endpoint_url", "") or ""),
+        str(getattr(storage, "bucket_name", "") or ""),
+        str(getattr(storage, "location", "") or ""),
+    ]
+    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
