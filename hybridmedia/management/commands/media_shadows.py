@@ -56,7 +56,7 @@ class Command(HybridStorageCommand):
 
     def find(self, storage: HybridStorage, prefixes: list[str]) -> list[Shadow]:
         """Return the shadows under ``prefixes``; split from ``handle()`` so tests and code can call it."""
-        return list(find_shadows(storage, prefixes))
+        return sorted(find_shadows(storage, prefixes), key=lambda shadow: shadow.name)
 
     def show(self, shadow: Shadow) -> None:
         if self.verbosity == 0:
