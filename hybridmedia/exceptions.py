@@ -27,3 +27,17 @@ class LayerConfigurationError(ImproperlyConfigured):
         self.hint = hint
         self.check_id = check_id
         super().__init__(f"{message} {hint}")
+
+
+class LayerUnavailable(OSError):
+    """A lower layer could not be reached (connection refused, timed out, or a 5xx answer)."""
+
+    def __init__(self, layer_name: str, endpoint: str, reason: str) -> None:
+        self.layer_name = layer_name
+        self.endpoint = endpoint
+        self.reason = reason
+        super().__init__(
+            f"Layer {layer_name!r} ({endpoint}) cannot be reached: {reason}. Files only it serves are "
+            f"unavailable until it answers again; the top layer keeps working. To treat its files as "
+            f'missing instead of raising this error, set OPTIONS["unavailable"] = "miss".'
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import posixpath
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -16,7 +18,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
-from hybridmedia.exceptions import LayerConfigurationError, ReadOnlyLayerError
+from hybridmedia.exceptions import LayerConfigurationError, LayerUnavailable, ReadOnlyLayerError
+from hybridmedia.storage.availability import Availability
 from hybridmedia.storage.cache import (
     MISSING,
     LocalLRUCache,
@@ -40,9 +43,15 @@ from hybridmedia.storage.walk import walk_files
 T = TypeVar("T")
 
 LOWER_DELETE_CHOICES = ("whiteout", "ignore", "error")
-OPTIONS = ("layers", "lower_delete", "cache", "cache_timeout")
+UNAVAILABLE_CHOICES = ("error", "miss")
+OPTIONS = ("layers", "lower_delete", "cache", "cache_timeout", "unavailable", "unavailable_retry")
 #: URLs memoised per deterministic layer (a dict lookup instead of S3Storage.url()'s ~0.1 ms).
 URL_MEMO_ENTRIES = 10_000
+
+logger = logging.getLogger("hybridmedia")
+_KNOWN_MISSING = object()
+# The name a save() asked for, so an unreachable lower layer can keep only that name "taken".
+_requested_name: contextvars.ContextVar[str | None] = contextvars.ContextVar("hybridmedia_requested", default=None)
 
 
 def _option_error(message: str, hint: str, number: int) -> LayerConfigurationError:
@@ -59,6 +68,8 @@ class HybridStorage(Storage):
         lower_delete: str = "whiteout",
         cache: str | None = None,
         cache_timeout: float | None = 300,
+        unavailable: str = "error",
+        unavailable_retry: float = 30,
         **unknown_options: Any,
     ) -> None:
         if unknown_options:
@@ -89,10 +100,26 @@ class HybridStorage(Storage):
                 "keeps answers until the process ends).",
                 9,
             )
+        if unavailable not in UNAVAILABLE_CHOICES:
+            raise _option_error(
+                f"HybridStorage got unavailable={unavailable!r}.",
+                'Set OPTIONS["unavailable"] to "error" (raise LayerUnavailable) or "miss" (treat the '
+                "files of an unreachable layer as missing).",
+                10,
+            )
+        if isinstance(unavailable_retry, bool) or not isinstance(unavailable_retry, (int, float)) or unavailable_retry < 0:
+            raise _option_error(
+                f"HybridStorage got unavailable_retry={unavailable_retry!r}.",
+                'Set OPTIONS["unavailable_retry"] to the number of seconds an unreachable layer is '
+                "left alone before it is asked again.",
+                10,
+            )
         self._layer_specs = parse_layer_specs(layers)
         self.lower_delete = lower_delete
         self.cache_alias = cache
         self.cache_timeout = cache_timeout
+        self.unavailable = unavailable
+        self.availability = Availability(unavailable_retry)
         # Inline OPTIONS are environment-specific and may hold credentials: keep them out of
         # deconstruct(), so a FileField(storage=HybridStorage(...)) migration is stable and secret-free.
         args, kwargs = getattr(self, "_constructor_args", ((), {}))
@@ -154,12 +181,20 @@ class HybridStorage(Storage):
     def _layer_keys(self) -> dict[str, str]:
         return {layer.name: layer_key(layer.name, layer.storage) for layer in self.lower_layers}
 
+    def unavailable_layers(self) -> dict[str, LayerUnavailable]:
+        """The lower layers that failed recently and are not asked again yet, with their errors."""
+        return self.availability.unavailable()
+
+    def _ask(self, layer: Layer, call: Callable[[], T]) -> T:
+        """Run a request to a lower layer, turning "cannot reach it" into ``LayerUnavailable``."""
+        return self.availability.ask(layer.name, layer.storage, call)
+
     def _probe(self, layer: Layer, name: str, *, fresh: bool = False) -> Probe:
         """What a lower ``layer`` holds under ``name``: cached, or one request to it."""
         key = self._layer_keys[layer.name]
         cached = None if fresh else self.origin_cache.get(key, name)
         if cached is None:
-            cached = probe(layer.storage, name)
+            cached = self._ask(layer, lambda: probe(layer.storage, name))
             self.origin_cache.set(key, name, cached)
         return cached
 
@@ -167,8 +202,14 @@ class HybridStorage(Storage):
         self.origin_cache.set(self._layer_keys[layer.name], name, answer)
 
     def _lower_holder(self, name: str, *, fresh: bool = False) -> tuple[Layer, Probe] | None:
+        """The first lower layer holding ``name``; ``fresh`` asks the layers and never misses an outage."""
         for layer in self.lower_layers:
-            answer = self._probe(layer, name, fresh=fresh)
+            try:
+                answer = self._probe(layer, name, fresh=fresh)
+            except LayerUnavailable:
+                if fresh or self.unavailable == "error":
+                    raise
+                continue
             if answer.exists:
                 return layer, answer
         return None
@@ -257,24 +298,39 @@ class HybridStorage(Storage):
                 raise
         if not self._is_whited_out(name):
             for layer in self.lower_layers:
-                key = self._layer_keys[layer.name]
-                known = self.origin_cache.get(key, name) if from_probe is None else self._probe(layer, name)
-                if known is not None and not known.exists:
-                    continue
-                if known is not None and from_probe is not None:
-                    answer = from_probe(known)
-                    if answer is not None:
-                        return answer
                 try:
-                    return call(layer.storage)
+                    answer = self._serve_from(layer, name, call, from_probe)
+                except LayerUnavailable:
+                    if self.unavailable == "error":
+                        raise
                 except Exception as exc:
                     if not is_missing(exc):
                         raise
                     self._remember(layer, name, MISSING)
+                else:
+                    if answer is not _KNOWN_MISSING:
+                        return answer  # type: ignore[return-value]
         raise FileNotFoundError(
             f"{name!r} does not exist in any layer of the hybrid storage "
             f"({', '.join(layer.name for layer in self.layers)})."
         )
+
+    def _serve_from(
+        self,
+        layer: Layer,
+        name: str,
+        call: Callable[[Storage], T],
+        from_probe: Callable[[Probe], T | None] | None,
+    ) -> T | object:
+        key = self._layer_keys[layer.name]
+        known = self.origin_cache.get(key, name) if from_probe is None else self._probe(layer, name)
+        if known is not None and not known.exists:
+            return _KNOWN_MISSING
+        if known is not None and from_probe is not None:
+            answer = from_probe(known)
+            if answer is not None:
+                return answer
+        return self._ask(layer, lambda: call(layer.storage))
 
     # The Storage API ------------------------------------------------------------------------
 
@@ -313,17 +369,29 @@ class HybridStorage(Storage):
         self._remove_whiteout(saved)
         return saved  # type: ignore[no-any-return]
 
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        token = _requested_name.set(name)
+        try:
+            return super().get_available_name(name, max_length)  # type: ignore[no-any-return]
+        finally:
+            _requested_name.reset(token)
+
     def is_name_available(self, name: str, max_length: int | None = None) -> bool:
         # Free only if no layer holds the name and no whiteout keeps it, so an upload can never
         # shadow a production file. Asked fresh: a stale "missing" must not hand out a taken name.
         if max_length and len(name) > max_length:
             return False
         validate_name(name)
-        return not (
-            self.top.storage.exists(name)
-            or self._is_whited_out(name)
-            or self._lower_holder(name, fresh=True) is not None
-        )
+        if self.top.storage.exists(name) or self._is_whited_out(name):
+            return False
+        try:
+            return self._lower_holder(name, fresh=True) is None
+        except LayerUnavailable as exc:
+            if name != _requested_name.get():
+                # A generated alternative ends in 7 random characters: it cannot collide in practice.
+                return True
+            logger.warning("Saving %r under another name: %s", name, exc)
+            return False
 
     def delete(self, name: str) -> None:
         validate_name(name)
@@ -334,7 +402,14 @@ class HybridStorage(Storage):
         if self.lower_delete == "ignore" or self._is_whited_out(name):
             return
         # Asked fresh: a stale "missing" would leave the production file visible after a delete.
-        holder = self._lower_holder(name, fresh=True)
+        try:
+            holder = self._lower_holder(name, fresh=True)
+        except LayerUnavailable as exc:
+            if self.lower_delete == "error":
+                raise
+            logger.warning("Hiding %r with a whiteout in case a lower layer holds it: %s", name, exc)
+            self._add_whiteout(name)
+            return
         if holder is None:
             return
         if self.lower_delete == "error" and not had_top_copy:
@@ -354,7 +429,14 @@ class HybridStorage(Storage):
         hidden = self._whiteouts_in(path)
         for layer in self.layers:
             try:
-                layer_dirs, layer_files = layer.storage.listdir(path)
+                if layer is self.top:
+                    layer_dirs, layer_files = layer.storage.listdir(path)
+                else:
+                    layer_dirs, layer_files = self._ask(layer, lambda layer=layer: layer.storage.listdir(path))
+            except LayerUnavailable:
+                if self.unavailable == "error":
+                    raise
+                continue
             except Exception as exc:
                 if not is_missing(exc):
                     raise

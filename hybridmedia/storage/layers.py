@@ -11,6 +11,7 @@ from django.core.files.storage import Storage
 from django.utils.module_loading import import_string
 
 from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.storage.availability import apply_default_timeouts
 from hybridmedia.storage.readonly import read_only_class
 
 HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
@@ -166,5 +167,6 @@ def build_layers(specs: Sequence[LayerSpec]) -> tuple[Layer, ...]:
             guarded = read_only_class(cls)
             storage = guarded(**options)
             storage.hybridmedia_layer_name = spec.name  # type: ignore[attr-defined]
+            apply_default_timeouts(storage, options)
         layers.append(Layer(name=spec.name, storage=storage, writable=position == 0))
     return tuple(layers)
