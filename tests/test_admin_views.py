@@ -250,3 +250,33 @@ def test_a_browser_for_a_non_hybrid_storage_explains_itself(admin_client: Client
         response = admin_client.get(url)
         assert response.status_code == 200
         assert "not a HybridStorage" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_paging_reuses_the_production_listing_until_refresh(
+    admin_client: Client, media: HybridStorage, production: s3.Bucket, s3_requests: list[tuple[str, str]]
+) -> None:
+    for number in range(120):
+        production.put(f"many/{number:03d}.txt", b"p")
+    admin_client.get(BROWSER, {"dir": "many"})
+    s3_requests.clear()
+    for page in ("2", "1"):
+        assert admin_client.get(BROWSER, {"dir": "many", "p": page}).status_code == 200
+    assert admin_client.get(BROWSER, {"dir": "many", "q": "11"}).context["result_count"] == 11
+    assert s3_requests == []  # sizes and times came with the listing; the listing was reused
+
+    production.put("many/new.txt", b"p")
+    s3_requests.clear()
+    assert admin_client.get(BROWSER, {"dir": "many"}).context["result_count"] == 120
+    refreshed = admin_client.get(BROWSER, {"dir": "many", "refresh": "1"})
+    assert refreshed.context["result_count"] == 121
+    assert [method for method, _url in s3_requests] == ["GET"]  # one listing request, no HEADs
+
+
+@pytest.mark.django_db
+def test_local_changes_show_at_once(admin_client: Client, tree: HybridStorage) -> None:
+    admin_client.get(BROWSER, {"dir": "homes"})
+    tree.save("homes/fresh.jpg", ContentFile(b"new"))
+    tree.restore("homes/3.jpg")
+    names = [row.entry.name for row in admin_client.get(BROWSER, {"dir": "homes"}).context["rows"]]
+    assert names == ["interiors", "1.jpg", "2.jpg", "3.jpg", "fresh.jpg", "new.jpg"]

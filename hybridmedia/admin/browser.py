@@ -54,6 +54,9 @@ class MediaFileAdmin(admin.ModelAdmin):
     #: The ``STORAGES`` alias of the hybrid to browse.
     storage_alias = "default"
     list_per_page = 100
+    #: Seconds a lower layer's directory listing is reused while paging and filtering (0: never).
+    #: The top layer is always listed fresh; "Refresh" in the browser bypasses the cache.
+    listing_max_age = 60
     compare_max_bytes = COMPARE_MAX_BYTES
     browser_template = "admin/hybridmedia/mediafile/browser.html"
     detail_template = "admin/hybridmedia/mediafile/detail.html"
@@ -148,7 +151,8 @@ class MediaFileAdmin(admin.ModelAdmin):
             "whiteouts": "1" if whiteouts_only else "",
         }
 
-        listing = read_directory(storage, directory)
+        refresh = request.GET.get("refresh") == "1"
+        listing = read_directory(storage, directory, 0 if refresh else self.listing_max_age)
         if not listing.exists:
             raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
         entries = self.filter_entries(listing.entries, query, layer_filter, shadowed_only, whiteouts_only)
@@ -173,6 +177,7 @@ class MediaFileAdmin(admin.ModelAdmin):
                 "layer_choices": self.layer_choices(storage, directory, filters),
                 "toggle_choices": self.toggle_choices(directory, filters),
                 "clear_filters_url": self.browse_url(directory),
+                "refresh_url": self.browse_url(directory, **filters, refresh="1"),
                 "layer_errors": _unique_errors(errors),
                 "layers": [(layer, layer_badge(storage, layer)) for layer in storage.layers],
             }

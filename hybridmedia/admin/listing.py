@@ -9,6 +9,9 @@ for S3 (django-storages) the listing also keeps each object's size and modificat
 from __future__ import annotations
 
 import posixpath
+import threading
+import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,8 +124,61 @@ def _list_s3(storage: Storage, path: str, listing: LayerListing) -> None:
     listing.found = bool(listing.directories or listing.files)
 
 
-def list_layer(layer: Layer, path: str) -> LayerListing:
-    """List what ``layer`` holds directly in ``path``; a missing directory is an empty listing."""
+class ListingCache:
+    """Recent listings of read-only layers, per storage object and directory, for ``max_age`` seconds.
+
+    Listing a 10,000-object S3 prefix takes ten requests; paging through it should not repeat them.
+    Only lower layers are cached: the admin never changes them, so a stale answer can only miss
+    what production added meanwhile, while the top layer (where deletes and restores happen) is
+    always read fresh.
+    """
+
+    max_directories = 64
+
+    def __init__(self) -> None:
+        self._listings: weakref.WeakKeyDictionary[Storage, dict[str, tuple[float, LayerListing]]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, storage: Storage, path: str, max_age: float) -> LayerListing | None:
+        with self._lock:
+            cached = self._listings.get(storage, {}).get(path)
+        if cached is None or time.monotonic() - cached[0] > max_age:
+            return None
+        return cached[1]
+
+    def put(self, storage: Storage, path: str, listing: LayerListing) -> None:
+        with self._lock:
+            directories = self._listings.setdefault(storage, {})
+            directories.pop(path, None)
+            directories[path] = (time.monotonic(), listing)
+            while len(directories) > self.max_directories:
+                del directories[next(iter(directories))]  # the oldest
+
+    def clear(self) -> None:
+        with self._lock:
+            self._listings.clear()
+
+
+listing_cache = ListingCache()
+
+
+def list_layer(layer: Layer, path: str, max_age: float = 0) -> LayerListing:
+    """List what ``layer`` holds directly in ``path``; a missing directory is an empty listing.
+
+    A read-only layer's listing may come from ``listing_cache`` if it is at most ``max_age`` seconds old.
+    """
+    cacheable = max_age > 0 and not layer.writable
+    if cacheable and (cached := listing_cache.get(layer.storage, path, max_age)) is not None:
+        return cached
+    listing = _list_layer(layer, path)
+    if cacheable:
+        listing_cache.put(layer.storage, path, listing)
+    return listing
+
+
+def _list_layer(layer: Layer, path: str) -> LayerListing:
     listing = LayerListing(layer)
     if _is_s3(layer.storage):
         _list_s3(layer.storage, path, listing)
@@ -152,15 +208,18 @@ def _whiteouts(storage: HybridStorage, path: str) -> set[str]:
         raise
 
 
-def read_directory(storage: HybridStorage, path: str) -> Directory:
-    """Return every entry of the directory ``path`` (``""`` is the root), whited-out names included."""
+def read_directory(storage: HybridStorage, path: str, max_age: float = 0) -> Directory:
+    """Return every entry of the directory ``path`` (``""`` is the root), whited-out names included.
+
+    ``max_age`` lets read-only layers answer from ``listing_cache``.
+    """
     path = path.strip("/")
     secrets = [layer.storage for layer in storage.layers]
     listings: list[LayerListing] = []
     errors: list[LayerError] = []
     for layer in storage.layers:
         try:
-            listings.append(list_layer(layer, path))
+            listings.append(list_layer(layer, path, max_age))
         except Exception as exc:  # noqa: BLE001 - an unreachable layer becomes a banner, not a 500.
             errors.append(LayerError(layer, describe_error(exc, secrets)))
     try:
