@@ -1,12 +1,31 @@
-"""Settings of the hybridmedia demo project."""
+"""Settings of the hybridmedia demo project, read from the environment (and an optional ``.env``).
 
+Every value has a safe default, so ``python -m demo_project`` needs no configuration. The runner
+(``demo_project/__main__.py``) starts an embedded S3 server and passes its address in
+``DEMO_S3_ENDPOINT_URL`` before these settings are read.
+"""
+
+from __future__ import annotations
+
+import os
 from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import environ
+
+from hybridmedia.conf import storages_from_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = "demo-only-not-secret"  # noqa: S105 - the demo never runs in production.
-DEBUG = True
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+env = environ.Env()
+ENV_FILE = Path(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():
+    # Variables already in the environment win over the file (django-environ's default).
+    env.read_env(ENV_FILE)
+
+SECRET_KEY = env.str("SECRET_KEY", default="demo-only-not-secret")
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -16,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "hybridmedia",
+    "demo_project.homes",
 ]
 
 MIDDLEWARE = [
@@ -44,31 +64,37 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 STATIC_URL = "static/"
-MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
 
-STORAGES = {
-    "default": {
-        "BACKEND": "hybridmedia.storage.HybridStorage",
-        "OPTIONS": {"layers": ["local", "production"]},
-    },
-    "local": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
-    },
-    "production": {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": "demo-production",
-            "endpoint_url": "http://127.0.0.1:9000",
-            "access_key": "demo",
-            "secret_key": "demo",
-            "region_name": "us-east-1",
-            "querystring_auth": False,
-        },
-    },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Media: a local folder over the embedded "production" bucket -------------------------------
+
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))).resolve()
+
+DEMO_S3_ENDPOINT_URL = env.str("DEMO_S3_ENDPOINT_URL", default="http://127.0.0.1:9000")
+DEMO_BUCKET = env.str("DEMO_BUCKET", default="demo-production")
+# The embedded server accepts any key; real keys never belong in the demo (nor in a URL).
+DEMO_CREDENTIALS = {"DEMO_AWS_ACCESS_KEY_ID": "demo", "DEMO_AWS_SECRET_ACCESS_KEY": "demo"}
+
+_production_query = urlencode(
+    {
+        "endpoint_url": DEMO_S3_ENDPOINT_URL,
+        "region": "us-east-1",
+        "addressing_style": "path",
+        # Public, unsigned URLs: the browser loads production photos straight from the endpoint.
+        "querystring_auth": "false",
+        "credentials_env": "DEMO",
+    }
+)
+MEDIA_LAYERS = env.list(
+    "MEDIA_LAYERS",
+    default=[
+        f"file://{quote(str(MEDIA_ROOT))}?base_url={MEDIA_URL}#local",
+        f"s3://{DEMO_BUCKET}?{_production_query}#production",
+    ],
+)
+STORAGES = storages_from_urls(MEDIA_LAYERS, base_dir=BASE_DIR, environ={**DEMO_CREDENTIALS, **os.environ})
