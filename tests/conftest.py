@@ -17,16 +17,34 @@ for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKE
     os.environ.pop(variable, None)
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    endpoint = s3.MotoEndpoint()
-    yield endpoint.start()
-    endpoint.stop()
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "every_s3_server: run against each S3 implementation (moto and s3rver), not only moto"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "s3_server" in metafunc.fixturenames and metafunc.definition.get_closest_marker("every_s3_server"):
+        metafunc.parametrize("s3_server", list(s3.SERVERS), indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
-def s3_admin(s3_endpoint: str) -> Any:
-    return s3.admin_client(s3_endpoint)
+def s3_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A real S3 HTTP endpoint on 127.0.0.1: moto's, or s3rver's in the ``every_s3_server`` group."""
+    server = s3.SERVERS[getattr(request, "param", "moto")]()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(s3_server: Any) -> str:
+    return s3_server.url  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def s3_admin(s3_server: Any) -> Any:
+    return s3.admin_client(s3_server.url, s3_server.access_key, s3_server.secret_key)
 
 
 @pytest.fixture(autouse=True)
@@ -47,10 +65,16 @@ def production_is_untouched(request: pytest.FixtureRequest) -> Iterator[list[s3.
 
 @pytest.fixture
 def make_bucket(
-    s3_endpoint: str, s3_admin: Any, production_is_untouched: list[s3.Bucket]
+    s3_server: Any, s3_admin: Any, production_is_untouched: list[s3.Bucket]
 ) -> Callable[..., s3.Bucket]:
     def make(location: str = "") -> s3.Bucket:
-        bucket = s3.Bucket(client=s3_admin, endpoint_url=s3_endpoint, location=location).create()
+        bucket = s3.Bucket(
+            client=s3_admin,
+            endpoint_url=s3_server.url,
+            location=location,
+            access_key=s3_server.access_key,
+            secret_key=s3_server.secret_key,
+        ).create()
         production_is_untouched.append(bucket)
         return bucket
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,8 +21,15 @@ SECRET_KEY = "testing"
 REGION = "us-east-1"
 
 
+S3RVER = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "s3rver"
+
+
 class MotoEndpoint:
     """moto's S3 server in a thread on 127.0.0.1, on a free port."""
+
+    kind = "moto"
+    access_key = ACCESS_KEY
+    secret_key = SECRET_KEY
 
     def __init__(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -32,13 +45,55 @@ class MotoEndpoint:
         self.server.stop()
 
 
-def admin_client(endpoint_url: str) -> Any:
+class S3rverEndpoint:
+    """The independent ``s3rver`` npm server (it checks signatures and pages listings like S3)."""
+
+    kind = "s3rver"
+    access_key = "S3RVER"
+    secret_key = "S3RVER"
+
+    def start(self) -> str:
+        if not S3RVER.exists():
+            raise RuntimeError(f"s3rver is not installed at {S3RVER}: run `npm ci` (`make test` does it).")
+        self.directory = tempfile.mkdtemp(prefix="s3rver-")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.process = subprocess.Popen(
+            [str(S3RVER), "-d", self.directory, "-a", "127.0.0.1", "-p", str(port), "--silent"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"s3rver exited: {self.process.stderr.read().decode() if self.process.stderr else ''}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("s3rver did not start listening within 30 seconds")
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+SERVERS = {"moto": MotoEndpoint, "s3rver": S3rverEndpoint}
+
+
+def admin_client(endpoint_url: str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY) -> Any:
     """A boto3 client for seeding and inspecting buckets behind the hybrid's back."""
     return boto3.client(
         "s3",
         endpoint_url=endpoint_url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         region_name=REGION,
     )
 
@@ -46,7 +101,7 @@ def admin_client(endpoint_url: str) -> Any:
 def s3_keys(client: Any, bucket: str) -> dict[str, str]:
     """Return ``{key: etag}`` for every object of ``bucket``."""
     objects: dict[str, str] = {}
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for page in client.get_paginator("list_objects").paginate(Bucket=bucket):
         for entry in page.get("Contents", []):
             objects[entry["Key"]] = entry["ETag"]
     return objects
@@ -66,14 +121,18 @@ class Bucket:
     name: str = field(default_factory=lambda: f"prod-{uuid.uuid4().hex[:12]}")
     location: str = ""
     seeded: dict[str, str] = field(default_factory=dict)
+    access_key: str = ACCESS_KEY
+    secret_key: str = SECRET_KEY
 
     def create(self) -> Bucket:
         self.client.create_bucket(Bucket=self.name)
         return self
 
     def destroy(self) -> None:
-        for key in list(s3_keys(self.client, self.name)):
-            self.client.delete_object(Bucket=self.name, Key=key)
+        keys = list(s3_keys(self.client, self.name))
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            self.client.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
         self.client.delete_bucket(Bucket=self.name)
 
     def key(self, name: str) -> str:
@@ -82,6 +141,13 @@ class Bucket:
     def put(self, name: str, data: bytes = b"production bytes") -> None:
         response = self.client.put_object(Bucket=self.name, Key=self.key(name), Body=data)
         self.seeded[self.key(name)] = response["ETag"]
+
+    def put_many(self, names: list[str], data: bytes = b"") -> None:
+        """Seed many objects at once (a thread pool: one request per object is unavoidable)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(lambda name: self.put(name, data), names))
 
     def get(self, name: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=self.key(name))["Body"].read()  # type: ignore[no-any-return]
@@ -92,8 +158,8 @@ class Bucket:
             "bucket_name": self.name,
             "location": self.location,
             "endpoint_url": self.endpoint_url,
-            "access_key": ACCESS_KEY,
-            "secret_key": SECRET_KEY,
+            "access_key": self.access_key,
+            "secret_key": self.secret_key,
             "region_name": REGION,
             "querystring_auth": False,
             **overrides,

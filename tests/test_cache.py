@@ -15,6 +15,8 @@ from tests.s3 import Bucket
 
 Requests = list[tuple[str, str]]
 
+pytestmark = pytest.mark.every_s3_server
+
 
 def make(local_config: dict[str, Any], *buckets: Bucket, **options: Any) -> HybridStorage:
     layers: list[Any] = [{"name": "local", "storage": local_config}]

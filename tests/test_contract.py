@@ -14,14 +14,11 @@ from hybridmedia.storage import HybridStorage
 
 
 class StorageContract:
-    """Behaviour every storage must keep; subclasses set ``make_storage``."""
-
-    def make_storage(self, request: pytest.FixtureRequest, local_config: dict[str, Any]) -> Storage:
-        raise NotImplementedError
+    """Behaviour every storage must keep; each subclass provides its backend as the ``storage`` fixture."""
 
     @pytest.fixture
-    def storage(self, request: pytest.FixtureRequest, local_config: dict[str, Any]) -> Storage:
-        return self.make_storage(request, local_config)
+    def storage(self) -> Storage:
+        raise NotImplementedError
 
     def test_save_then_open_roundtrip(self, storage: Storage) -> None:
         name = storage.save("docs/report.txt", ContentFile(b"quarterly numbers"))
@@ -106,18 +103,21 @@ class StorageContract:
 
 
 class TestFileSystemStorage(StorageContract):
-    def make_storage(self, request: pytest.FixtureRequest, local_config: dict[str, Any]) -> Storage:
+    @pytest.fixture
+    def storage(self, local_config: dict[str, Any]) -> Storage:
         return FileSystemStorage(**local_config["OPTIONS"])
 
 
 class TestOneLayerHybrid(StorageContract):
-    def make_storage(self, request: pytest.FixtureRequest, local_config: dict[str, Any]) -> Storage:
+    @pytest.fixture
+    def storage(self, local_config: dict[str, Any]) -> Storage:
         return HybridStorage(layers=[{"name": "local", "storage": local_config}])
 
 
+@pytest.mark.every_s3_server
 class TestFilesystemOverS3Hybrid(StorageContract):
-    def make_storage(self, request: pytest.FixtureRequest, local_config: dict[str, Any]) -> Storage:
-        production = request.getfixturevalue("production")
+    @pytest.fixture
+    def storage(self, local_config: dict[str, Any], production: Any) -> Storage:
         production.put("unrelated/existing.jpg")
         return HybridStorage(
             layers=[

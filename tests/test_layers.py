@@ -12,6 +12,8 @@ from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.storage import HybridStorage, Layer
 from tests.s3 import Bucket
 
+pytestmark = pytest.mark.every_s3_server
+
 
 class TestReadOnlyGuard:
     def test_layers_are_typed_and_only_the_top_is_writable(self, hybrid: HybridStorage) -> None:

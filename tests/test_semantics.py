@@ -12,6 +12,8 @@ from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
 from tests.s3 import Bucket
 
+pytestmark = pytest.mark.every_s3_server
+
 
 def local_path(hybrid: HybridStorage, name: str) -> Any:
     from pathlib import Path
@@ -232,6 +234,16 @@ class TestListdir:
         production.put("p.jpg")
         hybrid.save("l.jpg", ContentFile(b"x"))
         assert hybrid.listdir("") == ([], ["l.jpg", "p.jpg"])
+
+    def test_listdir_past_one_listing_page(self, hybrid: HybridStorage, production: Bucket) -> None:
+        # S3 returns at most 1,000 keys per ListObjects page; the union must hold every one, once.
+        names = [f"big/{i:04d}.jpg" for i in range(1010)] + ["big/sub/a.jpg", "big/zz/b.jpg"]
+        production.put_many(names)
+        hybrid.save("big/0005.jpg", ContentFile(b"x"))  # taken, so saved under another name
+        directories, files = hybrid.listdir("big")
+        assert directories == ["sub", "zz"]
+        assert len(files) == 1011 and len(set(files)) == 1011
+        assert files[:2] == ["0000.jpg", "0001.jpg"]
 
     def test_missing_directory(self, hybrid: HybridStorage) -> None:
         assert hybrid.listdir("nowhere") == ([], [])  # S3 has no directories to miss.
