@@ -29,6 +29,7 @@ from hybridmedia.storage.cache import (
     layer_key,
 )
 from hybridmedia.storage.layers import Layer, build_layers, parse_layer_specs
+from hybridmedia.storage.listing import ListingPage, list_page
 from hybridmedia.storage.names import (
     WHITEOUT_DIR,
     is_missing,
@@ -452,6 +453,17 @@ class HybridStorage(Storage):
         if path in ("", "."):
             directories.discard(WHITEOUT_DIR)
         return sorted(directories), sorted(files)
+
+    def listdir_page(self, path: str, after: str = "", limit: int = 100) -> ListingPage:
+        """Return one page of the merged listing of ``path``: the ``limit`` entries sorting after ``after``.
+
+        Unlike ``listdir()``, a page costs one listing request per lower layer however large the
+        directory is (S3 is paged natively), and memory proportional to ``limit``.
+        """
+        validate_directory(path)
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit!r}.")
+        return list_page(self, path, after, limit)
 
     def _whiteouts_in(self, path: str) -> frozenset[str]:
         if not self.lower_layers:

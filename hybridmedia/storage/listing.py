@@ -1,0 +1,117 @@
+"""One page of a merged directory listing, paging lower S3 layers natively.
+
+``listdir()`` must return a whole directory; a production prefix can hold millions of photos. A page
+asks each layer only for its first ``limit`` entries after a marker (one ``ListObjectsV2`` request
+with ``StartAfter`` and ``MaxKeys`` on S3), so its cost and memory do not grow with the directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.storage import Storage
+
+from hybridmedia.storage.names import WHITEOUT_DIR, is_missing
+from hybridmedia.storage.probe import is_s3
+
+if TYPE_CHECKING:
+    from hybridmedia.storage.hybrid import HybridStorage
+    from hybridmedia.storage.layers import Layer
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A name in a directory listing, and which layers list it (top first)."""
+
+    name: str
+    is_dir: bool
+    layers: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        # S3's order: "a/" sorts after "a.jpg" because "/" > ".", so directories carry their slash.
+        return f"{self.name}/" if self.is_dir else self.name
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    entries: list[Entry]
+    #: Pass as ``after`` to get the next page; ``None`` on the last page.
+    next_after: str | None
+
+
+def _keys(directories: Iterable[str], files: Iterable[str]) -> list[str]:
+    return sorted([f"{d}/" for d in directories] + list(files))
+
+
+def _generic_page(storage: Storage, path: str, after: str, limit: int) -> tuple[list[str], bool]:
+    try:
+        directories, files = storage.listdir(path)
+    except Exception as exc:
+        if is_missing(exc):
+            return [], False
+        raise
+    keys = [key for key in _keys(directories, files) if key > after]
+    return keys[:limit], len(keys) > limit
+
+
+def _s3_page(storage: Any, path: str, after: str, limit: int) -> tuple[list[str], bool]:
+    from storages.utils import clean_name
+
+    prefix = storage._normalize_name(clean_name(path)) if path else storage._normalize_name("")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    client = storage.connection.meta.client
+    # ListObjects (v1) with a Marker: every S3 implementation pages it (s3rver fails on a truncated
+    # ListObjectsV2), and it is what django-storages' own listdir() uses.
+    params: dict[str, Any] = {"Bucket": storage.bucket_name, "Prefix": prefix, "Delimiter": "/", "MaxKeys": limit}
+    if after:
+        params["Marker"] = prefix + after
+    keys: set[str] = set()
+    while True:
+        response = client.list_objects(**params)
+        found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
+        found += [entry["Key"] for entry in response.get("Contents", [])]
+        # A directory equal to the marker may come back once more (its keys sort after the marker).
+        keys.update(key[len(prefix) :] for key in found if key[len(prefix) :] > after)
+        truncated = bool(response.get("IsTruncated"))
+        if len(keys) >= limit or not truncated or not found:
+            return sorted(keys)[:limit], truncated or len(keys) > limit
+        params["Marker"] = response.get("NextMarker") or max(found)
+
+
+def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 100) -> ListingPage:
+    """Return the ``limit`` entries of the merged directory ``path`` that sort after ``after``."""
+    path = path.strip("/")
+    hidden = hybrid._whiteouts_in(path)
+    holders: dict[str, list[str]] = {}
+    more = False
+    layer: Layer
+    for layer in hybrid.layers:
+        storage = layer.storage
+        if layer is hybrid.top:
+            keys, layer_more = _generic_page(storage, path, after, limit)
+        else:
+
+            def page(storage: Any = storage) -> tuple[list[str], bool]:
+                if is_s3(storage):
+                    return _s3_page(storage, path, after, limit)
+                return _generic_page(storage, path, after, limit)
+
+            keys, layer_more = hybrid._ask(layer, page)
+            keys = [key for key in keys if key.endswith("/") or key not in hidden]
+        if layer is hybrid.top and path in ("", "."):
+            keys = [key for key in keys if key != f"{WHITEOUT_DIR}/"]
+        more = more or layer_more
+        for key in keys:
+            holders.setdefault(key, []).append(layer.name)
+    ordered = sorted(holders)
+    if len(ordered) > limit:
+        ordered, more = ordered[:limit], True
+    entries = [
+        Entry(name=key.rstrip("/"), is_dir=key.endswith("/"), layers=tuple(holders[key])) for key in ordered
+    ]
+    return ListingPage(entries, ordered[-1] if more and ordered else None)
+
