@@ -365,7 +365,8 @@ def _dotted(url: str, scheme: str, netloc: str, path: str, raw: dict[str, str]) 
 
 def _keyword_arguments(backend: type) -> set[str] | None:
     """Return the keyword arguments ``backend()`` accepts, or ``None`` if it takes ``**kwargs``."""
-    parameters = inspect.signature(backend.__init__).parameters.values()
+    # Not signature(backend): @deconstructible adds a __new__(*args, **kwargs) that would hide it.
+    parameters = inspect.signature(backend.__init__).parameters.values()  # type: ignore[misc]
     if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
         return None  # e.g. django-storages validates its own **settings when instantiated.
     return {

@@ -92,7 +92,7 @@ def test_page_sends_no_request_for_production_only_photos(
 
 def test_page_says_when_no_layer_holds_a_photo(client: Client, demo: s3.Bucket) -> None:
     home = Home.objects.get(name=seed.HOMES[2].name)
-    default_storage.delete(home.photo.name)  # A whiteout in the local layer; production untouched.
+    default_storage.delete(str(home.photo.name))  # A whiteout in the local layer; production untouched.
     html = client.get("/").content.decode()
     assert html.count("not in any layer") == 1
 

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -94,7 +94,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def start_demo(tmp_path: Path, demo_env: dict[str, str]) -> Iterator[callable]:  # type: ignore[valid-type]
+def start_demo(tmp_path: Path, demo_env: dict[str, str]) -> Iterator[Callable[[int], Demo]]:
     started: list[Demo] = []
 
     def start(port: int) -> Demo:
@@ -124,7 +124,9 @@ def fetch_status(url: str) -> tuple[int, str]:
         return response.status, response.headers["Content-Type"]
 
 
-def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(start_demo: callable, tmp_path: Path) -> None:  # type: ignore[valid-type]
+def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(
+    start_demo: Callable[[int], Demo], tmp_path: Path
+) -> None:
     demo = start_demo(free_port())
     html = demo.wait_until_up()
 
@@ -152,7 +154,7 @@ def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(start_demo: call
         urllib.request.urlopen(s3_origin.group(0), timeout=10)
 
 
-def test_demo_command_twice_creates_nothing_twice(start_demo: callable) -> None:  # type: ignore[valid-type]
+def test_demo_command_twice_creates_nothing_twice(start_demo: Callable[[int], Demo]) -> None:
     first = start_demo(free_port())
     first.wait_until_up()
     assert first.stop(signal.SIGTERM) == 0
@@ -169,7 +171,7 @@ def test_demo_command_twice_creates_nothing_twice(start_demo: callable) -> None:
     assert len(parser.found) == len(seed.HOMES)
 
 
-def test_demo_command_refuses_a_busy_port(start_demo: callable) -> None:  # type: ignore[valid-type]
+def test_demo_command_refuses_a_busy_port(start_demo: Callable[[int], Demo]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.files.storage import FileSystemStorage
 from PIL import Image
 
@@ -105,14 +105,14 @@ def test_ensure_superuser_creates_once_and_keeps_the_printed_login_true(settings
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # Fast, tests only.
     assert seed.ensure_superuser("admin", "admin") is True
     assert seed.ensure_superuser("admin", "admin") is False
-    user = authenticate(username="admin", password="admin")
-    assert user is not None and user.is_superuser and user.is_staff
+    user = User.objects.get(username="admin")
+    assert user.check_password("admin") and user.is_superuser and user.is_staff
     user.set_password("changed")
     user.is_superuser = False
     user.save()
     assert seed.ensure_superuser("admin", "admin") is False
-    user = authenticate(username="admin", password="admin")
-    assert user is not None and user.is_superuser
+    user.refresh_from_db()
+    assert user.check_password("admin") and user.is_superuser
 
 
 def test_embedded_s3_serves_public_photos_and_stops() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -187,7 +188,7 @@ def seed_local_shadow(local: Storage) -> bool:
 
 def ensure_superuser(username: str, password: str) -> bool:
     """Make sure ``username`` can log in to the admin with ``password``; return whether it was created."""
-    user_model = get_user_model()
+    user_model: Any = get_user_model()  # A custom user model may lack is_staff in its type.
     user, created = user_model._default_manager.get_or_create(
         **{user_model.USERNAME_FIELD: username},
         defaults={"is_staff": True, "is_superuser": True, "email": f"{username}@example.com"},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
 from django.views.generic import ListView
 
 from demo_project.homes.models import Home
@@ -47,7 +48,7 @@ class HomeListView(ListView):  # type: ignore[type-arg]
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # default_storage is a lazy proxy; isinstance() sees the configured class through it.
-        storage = Home._meta.get_field("photo").storage  # type: ignore[attr-defined]
+        storage = cast(models.FileField, Home._meta.get_field("photo")).storage
         hybrid = storage if isinstance(storage, HybridStorage) else None
         whiteouts = set(hybrid.whiteouts()) if hybrid else set()  # One walk per page, not per photo.
         listings = []
