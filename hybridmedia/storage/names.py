@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import posixpath
 import unicodedata
 
@@ -31,7 +32,8 @@ def _check_characters(name: str) -> None:
 
 
 def _check_not_reserved(name: str) -> None:
-    first = name.replace("\\", "/").lstrip("/").split("/", 1)[0]
+    # Normalised first: "./.hybridmedia-whiteouts/x" reaches the same file as the marker would.
+    first = posixpath.normpath(name.replace("\\", "/")).lstrip("/").split("/", 1)[0]
     if first == WHITEOUT_DIR:
         raise SuspiciousFileOperation(
             f"File name {name!r} is inside {WHITEOUT_DIR!r}, which hybridmedia reserves for "
@@ -65,6 +67,8 @@ def is_missing(exc: BaseException) -> bool:
     """Return whether ``exc`` is a layer's way of saying "no such file"."""
     if isinstance(exc, FileNotFoundError):
         return True
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return True  # A name too long for a filesystem layer is a name that layer cannot hold.
     # botocore's ClientError, without importing botocore: S3 answers 404 for a missing key.
     response = getattr(exc, "response", None)
     if isinstance(response, dict):

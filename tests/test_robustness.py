@@ -1,0 +1,149 @@
+"""Hostile names (property-based), corrupt state and concurrency against the real S3 harness."""
+
+from __future__ import annotations
+
+import os
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
+from tests.s3 import Bucket
+
+HOSTILE_PIECES = [
+    "..", ".", "", "/", "\\", "../", "..\\", "%2e%2e/", "%2e%2e%2f", "..%2f", "....//", "\x00", "\n", "\r",
+    "\x1b[31m", "\x7f", "~", "$HOME", "C:\\", "//", " ", "\u202e", "\ufeff", WHITEOUT_DIR, f"./{WHITEOUT_DIR}",
+    ".wh.", "café", unicodedata.normalize("NFD", "café"), "Å", "\u212b", "x" * 300, "ß", "😀",
+]
+
+names = st.one_of(
+    st.lists(st.sampled_from(HOSTILE_PIECES) | st.text(min_size=1, max_size=12), min_size=1, max_size=6).map("/".join),
+    st.text(max_size=40),
+    st.integers(min_value=1000, max_value=1300).map(lambda n: "a/" * (n // 2)),
+    st.sampled_from(["/etc/passwd", "../../outside.txt", "a/../../b", "\\\\server\\share", f"{WHITEOUT_DIR}/x.jpg"]),
+)
+
+# What a call may raise on a bad name: clear, specific errors. Anything else is a bug.
+CLEAR_ERRORS = (SuspiciousFileOperation, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError)
+
+
+def tree(root: Path) -> set[str]:
+    return {str(path.relative_to(root)) for path in root.rglob("*")}
+
+
+def call_everything(hybrid: HybridStorage, name: str) -> None:
+    for call in (
+        lambda: hybrid.save(name, ContentFile(b"hostile")),
+        lambda: hybrid.open(name).close(),
+        lambda: hybrid.exists(name),
+        lambda: hybrid.delete(name),
+        lambda: hybrid.listdir(name),
+        lambda: hybrid.url(name),
+        lambda: hybrid.origin(name),
+    ):
+        try:
+            call()
+        except CLEAR_ERRORS:
+            pass
+        except OSError as exc:
+            # The filesystem's own refusal of a name it cannot store, e.g. a component over 255 bytes.
+            assert exc.errno is not None and exc.strerror, f"unclear error for {name!r}: {exc!r}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names)
+def test_hostile_names_stay_inside_the_top_layer(hybrid: HybridStorage, production: Bucket, tmp_path: Path, name: str) -> None:
+    root = Path(hybrid.top.storage.location)
+    outside_before = tree(tmp_path) - {p for p in tree(tmp_path) if p.startswith("local")}
+    call_everything(hybrid, name)
+    outside_after = tree(tmp_path) - {p for p in tree(tmp_path) if p.startswith("local")}
+    assert outside_after == outside_before, f"{name!r} created files outside the top layer"
+    for path in root.rglob("*"):
+        relative = path.relative_to(root).as_posix()
+        assert not relative.startswith(f"{WHITEOUT_DIR}/") or path.stat().st_size == 0, f"{name!r} wrote into a marker"
+    # The autouse guard then proves every bucket is byte-identical to what the test seeded.
+
+
+class TestCorruptState:
+    def test_a_whiteout_marker_with_content_still_hides(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("a.jpg")
+        hybrid.delete("a.jpg")
+        marker = Path(hybrid.top.storage.path(f"{WHITEOUT_DIR}/a.jpg"))
+        marker.write_bytes(b"garbage")
+        assert not hybrid.exists("a.jpg")
+        assert hybrid.restore("a.jpg") and hybrid.exists("a.jpg")
+
+    def test_an_unreadable_whiteout_marker_still_hides(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("a.jpg")
+        hybrid.delete("a.jpg")
+        Path(hybrid.top.storage.path(f"{WHITEOUT_DIR}/a.jpg")).chmod(0)
+        assert not hybrid.exists("a.jpg") and list(hybrid.whiteouts()) == ["a.jpg"]
+
+    def test_a_directory_where_a_marker_was_expected(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("a.jpg")
+        Path(hybrid.top.storage.path(f"{WHITEOUT_DIR}/a.jpg")).mkdir(parents=True)
+        assert not hybrid.exists("a.jpg")  # any entry there hides the name
+        hybrid.delete("a.jpg")  # and deleting again is a no-op, not a crash
+
+    def test_a_local_directory_where_a_file_was_expected(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("homes", b"a production file called homes")
+        Path(hybrid.top.storage.path("homes")).mkdir()
+        with pytest.raises(IsADirectoryError):
+            hybrid.open("homes")
+
+    def test_a_file_deleted_between_listdir_and_open(self, hybrid: HybridStorage) -> None:
+        hybrid.save("d/a.jpg", ContentFile(b"x"))
+        _, files = hybrid.listdir("d")
+        os.remove(hybrid.top.storage.path("d/a.jpg"))
+        with pytest.raises(FileNotFoundError):
+            hybrid.open(f"d/{files[0]}")
+
+
+class TestConcurrency:
+    def test_fifty_threads_saving_the_same_name(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("homes/photo.jpg", b"production")
+        barrier = threading.Barrier(50)
+        saved: dict[int, str] = {}
+
+        def upload(i: int) -> None:
+            barrier.wait()
+            saved[i] = hybrid.save("homes/photo.jpg", ContentFile(f"upload {i}".encode() * 100))
+
+        threads = [threading.Thread(target=upload, args=(i,)) for i in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(set(saved.values())) == 50
+        assert "homes/photo.jpg" not in saved.values()  # production's name was never taken
+        for i, name in saved.items():
+            assert hybrid.open(name).read() == f"upload {i}".encode() * 100
+        assert production.get("homes/photo.jpg") == b"production"
+
+
+def test_unicode_normalisation_variants_are_distinct_names(hybrid: HybridStorage, production: Bucket) -> None:
+    nfc, nfd = unicodedata.normalize("NFC", "café.jpg"), unicodedata.normalize("NFD", "café.jpg")
+    production.put(nfc, b"nfc")
+    assert hybrid.open(nfc).read() == b"nfc"
+    assert not hybrid.exists(nfd)
+    assert hybrid.save(nfd, ContentFile(b"nfd")) == nfd
+
+
+def test_dot_slash_cannot_reach_the_whiteout_directory(hybrid: HybridStorage) -> None:
+    for name in (f"./{WHITEOUT_DIR}/x.jpg", f".//{WHITEOUT_DIR}/x.jpg", f"{WHITEOUT_DIR}\\x.jpg"):
+        with pytest.raises(SuspiciousFileOperation, match="reserves for whiteout markers"):
+            hybrid.save(name, ContentFile(b"x"))
+
+
+def test_long_components_are_misses_for_reads(hybrid: HybridStorage, production: Bucket, local_config: Any) -> None:
+    name = "a" * 300 + ".jpg"  # fine for S3, too long for a filesystem component
+    production.put(name, b"prod")
+    assert hybrid.open(name).read() == b"prod"
+    assert hybrid.size(name) == 4
