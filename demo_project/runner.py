@@ -83,7 +83,7 @@ def prepare(s3: EmbeddedS3, *, username: str, password: str, out: TextIO) -> Non
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    # runserver turns KeyboardInterrupt into a clean exit; SIGTERM should stop the demo the same way.
+    # runserver turns KeyboardInterrupt into a clean exit; both signals stop the demo that way.
     raise KeyboardInterrupt
 
 
@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"on another port: python -m demo_project --port 8001 (or DEMO_PORT=8001 make demo).\n"
         )
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Explicitly for SIGINT too: a shell starting us in the background makes Python ignore it.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     s3 = EmbeddedS3(DEFAULT_HOST).start()
     try:
         # The settings read the endpoint, so it must be known before Django is set up.
@@ -117,4 +119,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         s3.stop()
+    sys.stdout.write("Stopped the demo site and its embedded S3 server.\n")
     return 0

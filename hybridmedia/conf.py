@@ -431,10 +431,10 @@ def storages_from_urls(
     urls: str | Sequence[str],
     *,
     alias: str = "default",
-    lower_delete: str | None = None,
     base_dir: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
     staticfiles: Mapping[str, Any] | None = STATICFILES_DEFAULT,
+    **hybrid_options: Any,
 ) -> dict[str, dict[str, Any]]:
     """Build a ``STORAGES`` setting: a hybrid at ``alias`` over one entry per layer URL (top first).
 
@@ -442,6 +442,7 @@ def storages_from_urls(
     named by a ``#fragment`` or ``?name=``; unnamed ones default to ``local`` (first), ``production``
     (last) and ``staging`` (the middle of three). S3 credentials come from the environment, never
     from the URL. ``staticfiles`` is the ``"staticfiles"`` entry to include (``None`` leaves it out).
+    Other keyword arguments (``lower_delete``, ``cache``, ...) become the hybrid's ``OPTIONS``.
     """
     items = urls.split(",") if isinstance(urls, str) else list(urls)
     items = [item for item in items if not (isinstance(item, str) and not item.strip())]
@@ -465,10 +466,11 @@ def storages_from_urls(
                 f"Two layer URLs are named {name!r}; give each layer its own name with #name."
             )
         seen.add(name)
-    hybrid_options: dict[str, Any] = {"layers": names}
-    if lower_delete is not None:
-        hybrid_options["lower_delete"] = lower_delete
-    result: dict[str, dict[str, Any]] = {alias: {"BACKEND": HYBRID_BACKEND, "OPTIONS": hybrid_options}}
+    if "layers" in hybrid_options:
+        raise LayerURLError("storages_from_urls() builds the layers option itself; pass the layers as URLs.")
+    # Passed through as they are: HybridStorage validates them (and `manage.py check` reports them).
+    options = {"layers": names, **hybrid_options}
+    result: dict[str, dict[str, Any]] = {alias: {"BACKEND": HYBRID_BACKEND, "OPTIONS": options}}
     result.update({name: config for name, (_, config) in zip(names, parsed, strict=True)})
     if staticfiles is not None:
         result["staticfiles"] = dict(staticfiles)

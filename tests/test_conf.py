@@ -83,6 +83,26 @@ def test_layers_are_named_by_fragment_or_name_option() -> None:
     assert set(built) == {"default", "scratch", "qa", "production", "staticfiles"}
 
 
+def test_hybrid_options_pass_through_to_the_hybrid() -> None:
+    built = storages_from_urls(
+        ["memory://", "memory://"], lower_delete="error", cache="media", cache_timeout=60
+    )
+    assert built["default"]["OPTIONS"] == {
+        "layers": ["local", "production"],
+        "lower_delete": "error",
+        "cache": "media",
+        "cache_timeout": 60,
+    }
+    with pytest.raises(LayerURLError, match="builds the layers option itself"):
+        storages_from_urls(["memory://"], layers=["x"])
+
+
+def test_an_unknown_hybrid_option_is_reported_by_the_hybrid(settings: Any) -> None:
+    settings.STORAGES = storages_from_urls(["memory://"], lower_delet="error")
+    with pytest.raises(ImproperlyConfigured, match="lower_delet"):
+        get_hybrid_storage()
+
+
 def test_alias_lower_delete_and_staticfiles_parameters() -> None:
     built = storages_from_urls(["memory://"], alias="media", lower_delete="ignore", staticfiles=None)
     assert built == {
