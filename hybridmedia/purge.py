@@ -242,23 +242,33 @@ class FilesystemPurger(LayerPurger):
             os.unlink(item.path)
         except FileNotFoundError:
             return False
-        self._emptied.add(os.path.dirname(item.path))
+        self._emptied.add(item.path.rpartition(os.sep)[0])
         return True
 
     def finish(self) -> int:
+        # Every emptied directory and its ancestors below the root, deepest first, each tried once:
+        # a directory that is not empty keeps its ancestors too.
+        candidates: set[str] = set()
+        prefix = self.root + os.sep
+        for directory in self._emptied:
+            while directory.startswith(prefix) and directory not in candidates:
+                candidates.add(directory)
+                directory = directory.rpartition(os.sep)[0]
+        kept: set[str] = set()
         removed = 0
-        # Deepest first, so a parent is tried only after its emptied children are gone.
-        for directory in sorted(self._emptied, key=lambda path: path.count(os.sep), reverse=True):
-            while directory.startswith(self.root + os.sep):
-                try:
-                    os.rmdir(directory)
-                except FileNotFoundError:
-                    pass  # Already removed on the way up from a sibling.
-                except OSError:
-                    break  # Not empty: it and its parents stay.
-                else:
-                    removed += 1
-                directory = os.path.dirname(directory)
+        for directory in sorted(candidates, key=lambda path: path.count(os.sep), reverse=True):
+            if directory in kept:
+                continue
+            try:
+                os.rmdir(directory)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                while directory.startswith(prefix):  # Not empty: it and its parents stay.
+                    kept.add(directory)
+                    directory = directory.rpartition(os.sep)[0]
+                continue
+            removed += 1
         self._emptied.clear()
         return removed
 

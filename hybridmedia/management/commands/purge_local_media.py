@@ -150,7 +150,8 @@ class Command(HybridStorageCommand):
             bar = ProgressBar(self.stderr, len(plan), "Purging")
 
         def before(item: Item) -> None:
-            self.log(self.describe(item, pretend=False))
+            if self.verbosity >= 2:
+                self.stdout.write(self.describe(item, pretend=False))
             if bar is not None:
                 bar.advance()
 

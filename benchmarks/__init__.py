@@ -1,0 +1,1 @@
+"""Runnable comparisons that print timings and ratios against baselines."""
