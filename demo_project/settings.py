@@ -73,7 +73,8 @@ STATIC_URL = "static/"
 # Media: a local folder over the embedded "production" bucket -------------------------------
 
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))).resolve()
+# A relative MEDIA_ROOT (e.g. from .env) is relative to the repository, not the working directory.
+MEDIA_ROOT = (BASE_DIR / env.str("MEDIA_ROOT", default="media")).resolve()
 
 DEMO_S3_ENDPOINT_URL = env.str("DEMO_S3_ENDPOINT_URL", default="http://127.0.0.1:9000")
 DEMO_BUCKET = env.str("DEMO_BUCKET", default="demo-production")

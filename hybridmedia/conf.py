@@ -233,7 +233,7 @@ def _query(url: str, query: str) -> dict[str, str]:
 
 
 def _parse_options(
-    url: str, kind: str, raw: Mapping[str, str], known: Mapping[str, Option]
+    url: str, kind: str, raw: Mapping[str, str], known: Mapping[str, Option], extra: Sequence[str] = ()
 ) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for key, value in raw.items():
@@ -245,8 +245,8 @@ def _parse_options(
             )
         if key not in known:
             raise LayerURLError(
-                f"Layer URL {_redact(url)!r} has the unknown option {key!r} for a {kind} layer. "
-                f"Known options: {', '.join(sorted([*known, NAME_OPTION]))}."
+                f"Layer URL {_redact(url)!r} has the unknown option {key!r} for {kind}:// layers. "
+                f"Known options: {', '.join(sorted([*known, *extra, NAME_OPTION]))}."
             )
         option = known[key]
         if option.keyword in options:
@@ -309,7 +309,7 @@ def _s3(url: str, netloc: str, path: str, raw: dict[str, str], environ: Mapping[
             f"s3://bucket-name/optional/prefix (3-63 lower-case letters, digits, dots, dashes)."
         )
     prefix = raw.pop(CREDENTIALS_OPTION, None)
-    options = _parse_options(url, "s3", raw, S3_OPTIONS)
+    options = _parse_options(url, "s3", raw, S3_OPTIONS, extra=[CREDENTIALS_OPTION])
     options = {"bucket_name": netloc, "location": path.strip("/"), **options}
     if prefix is not None:
         options.update(_credentials(url, prefix, environ))

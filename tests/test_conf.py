@@ -283,7 +283,12 @@ def test_unknown_options_are_named_with_the_known_ones(url: str, option: str) ->
     with pytest.raises(LayerURLError) as info:
         storages_from_urls([url])
     assert f"unknown option {option}" in str(info.value)
-    assert "Known options:" in str(info.value)
+    assert "Known options:" in str(info.value) and "name" in str(info.value)
+
+
+def test_unknown_s3_option_lists_credentials_env() -> None:
+    with pytest.raises(LayerURLError, match="for s3:// layers. Known options: .*credentials_env"):
+        storage_from_url("s3://bucket?acl=private")
 
 
 @pytest.mark.parametrize(
