@@ -31,9 +31,7 @@ def build_tree(root: Path, files: int) -> None:
         (directory / f"photo-{number}.jpg").write_bytes(PAYLOAD)
 
 
-def race(
-    rounds: int, prepare: Callable[[], None], contenders: dict[str, Callable[[], None]]
-) -> dict[str, list[float]]:
+def race(rounds: int, prepare: Callable[[], None], contenders: dict[str, Callable[[], None]]) -> dict[str, list[float]]:
     """Time each contender once per round, rebuilding the tree before every run."""
     timings: dict[str, list[float]] = {name: [] for name in contenders}
     for round_number in range(rounds):

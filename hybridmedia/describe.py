@@ -51,8 +51,8 @@ def _utc(value: datetime) -> datetime:
 def _s3_head(storage: Storage, name: str) -> dict[str, Any] | None:
     """Return S3's HEAD answer for ``name`` when ``storage`` is django-storages' S3Storage."""
     try:
-        from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]
-        from storages.utils import clean_name  # type: ignore[import-untyped]
+        from storages.backends.s3 import S3Storage
+        from storages.utils import clean_name
     except ImportError:  # pragma: no cover - django-storages is a dependency
         return None
     if not isinstance(storage, S3Storage):
@@ -144,9 +144,7 @@ class NameReport:
         }
 
 
-def describe_name(
-    storage: HybridStorage, name: str, *, query: str | None = None, details: bool = True
-) -> NameReport:
+def describe_name(storage: HybridStorage, name: str, *, query: str | None = None, details: bool = True) -> NameReport:
     """Return where ``name`` lives in ``storage``; ``details`` adds sizes, times and URLs."""
     holders = storage.locate(name)
     origin = storage.origin(name) if holders else None

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management import call_command
 
-from tests.settings import *
+from tests.settings import *  # noqa: F403
 from tests.settings import STORAGES as BASE_STORAGES
 
 

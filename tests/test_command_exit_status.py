@@ -67,9 +67,7 @@ def test_a_bad_name_exits_1_with_a_command_error(manage: Any) -> None:
     assert result.stderr.startswith("CommandError: Refusing the name '../../etc/passwd'")
 
 
-def test_media_shadows_exits_1_when_a_file_shadows_production(
-    manage: Any, production: Bucket, local: Path
-) -> None:
+def test_media_shadows_exits_1_when_a_file_shadows_production(manage: Any, production: Bucket, local: Path) -> None:
     production.put("homes/1.jpg")
     assert manage("media_shadows").returncode == 0
     (local / "homes").mkdir()

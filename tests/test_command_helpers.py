@@ -74,9 +74,7 @@ def s3(**options: Any) -> S3Storage:
         ({"endpoint_url": "https://s3.eu-west-1.amazonaws.com"}, {}, True),
     ],
 )
-def test_s3_stores_overlap_by_endpoint_bucket_and_location(
-    a: dict[str, Any], b: dict[str, Any], overlap: bool
-) -> None:
+def test_s3_stores_overlap_by_endpoint_bucket_and_location(a: dict[str, Any], b: dict[str, Any], overlap: bool) -> None:
     assert store_of(s3(**a)).overlaps(store_of(s3(**b))) is overlap
     assert store_of(s3(**b)).overlaps(store_of(s3(**a))) is overlap
 

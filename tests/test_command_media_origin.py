@@ -65,9 +65,7 @@ def test_a_whited_out_name_is_marked(storage: HybridStorage, production: Bucket)
     assert run("media_origin", "homes/gone.jpg", "--first", verbosity=0) == ("", "")
 
 
-def test_verbosity_2_shows_size_time_url_and_the_layers_searched(
-    storage: HybridStorage, production: Bucket
-) -> None:
+def test_verbosity_2_shows_size_time_url_and_the_layers_searched(storage: HybridStorage, production: Bucket) -> None:
     production.put("homes/1.jpg", b"12345")
     storage.top.storage.save("homes/1.jpg", ContentFile(b"123"))
     out, _ = run("media_origin", "homes/1.jpg", verbosity=2)
@@ -142,9 +140,7 @@ def test_json_with_first_lists_only_the_serving_layer(storage: HybridStorage, pr
         "http://localhost:8000/media/homes/a%20b.jpg",
     ],
 )
-def test_a_url_of_any_layer_maps_back_to_its_name(
-    storage: HybridStorage, production: Bucket, url: str
-) -> None:
+def test_a_url_of_any_layer_maps_back_to_its_name(storage: HybridStorage, production: Bucket, url: str) -> None:
     production.put("homes/a b.jpg")
     query = url.format(endpoint=production.endpoint_url, bucket=production.name)
     (name,) = json.loads(run("media_origin", query, "--json")[0])["names"]
@@ -159,9 +155,7 @@ def test_a_url_no_layer_produces_is_refused(storage: HybridStorage, s3_requests:
     assert s3_requests == []
 
 
-def test_a_missing_name_exits_1_after_reporting_the_others(
-    storage: HybridStorage, production: Bucket
-) -> None:
+def test_a_missing_name_exits_1_after_reporting_the_others(storage: HybridStorage, production: Bucket) -> None:
     production.put("here.jpg")
     status, out, err = run_with_status("media_origin", "missing.jpg", "here.jpg")
     assert status == 1
@@ -219,3 +213,10 @@ def test_a_middle_layer_shadowing_the_bottom_is_shadowed(
         "  staging     serves it; SHADOWED: it hides the copies below",
         "  production  hidden by the copy in 'staging'",
     ]
+
+
+def test_answers_come_from_the_layers_not_a_stale_origin_cache(storage: HybridStorage, production: Bucket) -> None:
+    assert storage.origin("late.jpg") is None  # the origin cache now remembers "production lacks it"
+    production.put("late.jpg")
+    assert storage.origin("late.jpg") is None
+    assert run("media_origin", "late.jpg", verbosity=0) == ("production\n", "")

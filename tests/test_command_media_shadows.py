@@ -115,9 +115,7 @@ def test_json_without_shadows(storage: HybridStorage) -> None:
 
 def test_contents_are_not_compared_without_checksums(settings: Any, production: Bucket) -> None:
     production.put("a.jpg", b"same size")
-    settings.STORAGES = hybrid_storages(
-        {"BACKEND": "django.core.files.storage.InMemoryStorage"}, production.config()
-    )
+    settings.STORAGES = hybrid_storages({"BACKEND": "django.core.files.storage.InMemoryStorage"}, production.config())
     shadow(get_hybrid_storage(), "a.jpg", b"SAME SIZE")
     status, out, _ = run_with_status("media_shadows")
     assert status == 1

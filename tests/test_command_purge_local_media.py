@@ -138,16 +138,13 @@ def test_anything_but_yes_cancels(
     assert tree(local) == before
 
 
-def test_the_prompt_names_prefixes_and_filters(
-    storage: HybridStorage, production: Bucket, yes: list[str]
-) -> None:
+def test_the_prompt_names_prefixes_and_filters(storage: HybridStorage, production: Bucket, yes: list[str]) -> None:
     seed(storage, production)
     run("purge_local_media", "homes", "uploads", "--shadowed-only", "--older-than", "0s")
     (prompt,) = yes
     assert "STORAGES['default'] under 'homes', 'uploads', at:" in prompt
     assert (
-        "Filters: only files that shadow a lower layer's file; only what was last modified more than 0s ago."
-        in prompt
+        "Filters: only files that shadow a lower layer's file; only what was last modified more than 0s ago." in prompt
     )
 
 
@@ -194,9 +191,7 @@ def test_whiteouts_only_restores_deleted_production_files(
     assert {"homes/1.jpg", "homes/new/4.jpg", "uploads/5.jpg"} <= set(tree(local))
 
 
-def test_older_than_keeps_recent_files_and_whiteouts(
-    storage: HybridStorage, production: Bucket, local: Path
-) -> None:
+def test_older_than_keeps_recent_files_and_whiteouts(storage: HybridStorage, production: Bucket, local: Path) -> None:
     seed(storage, production)
     production.put("old-gone.jpg")
     storage.delete("old-gone.jpg")
@@ -232,9 +227,7 @@ def test_bad_arguments_are_refused_before_anything_is_deleted(
     assert tree(local) == before
 
 
-def test_symbolic_links_are_deleted_never_followed(
-    storage: HybridStorage, local: Path, tmp_path: Path
-) -> None:
+def test_symbolic_links_are_deleted_never_followed(storage: HybridStorage, local: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_bytes(b"outside the layer")
@@ -307,9 +300,7 @@ def test_refuses_when_the_write_layer_shares_a_directory_with_a_lower_layer(
     (tmp_path / "alias-of-shared").symlink_to(tmp_path / "shared")
     (tmp_path / "shared/production/photo.jpg").write_bytes(b"production")
     settings.STORAGES = hybrid_storages(fs(tmp_path / top), fs(tmp_path / lower))
-    with pytest.raises(
-        CommandError, match=f"Refusing to purge.\nThe write layer 'local' .* {relation} the lower"
-    ):
+    with pytest.raises(CommandError, match=f"Refusing to purge.\nThe write layer 'local' .* {relation} the lower"):
         run("purge_local_media", "--noinput")
     assert (tmp_path / "shared/production/photo.jpg").read_bytes() == b"production"
 

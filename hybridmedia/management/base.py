@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from hybridmedia import get_hybrid_storage
 from hybridmedia.purge import normalize_prefixes
 from hybridmedia.storage import HybridStorage
+from hybridmedia.storage.cache import bypass_cache
 from hybridmedia.storage.names import validate_name
 
 
@@ -47,7 +48,10 @@ class HybridStorageCommand(BaseCommand):
 
     def execute(self, *args: Any, **options: Any) -> Any:
         self.verbosity = options.get("verbosity", 1)
-        return super().execute(*args, **options)
+        # Commands report what the layers hold now, never what a shared origin cache remembers;
+        # their fresh answers still refresh that cache.
+        with bypass_cache():
+            return super().execute(*args, **options)
 
     def log(self, msg: str, level: int = 2, style: Callable[[str], str] | None = None) -> None:
         """Write ``msg`` to stdout when ``--verbosity`` is at least ``level``."""

@@ -74,9 +74,7 @@ class Command(HybridStorageCommand):
         width = max(len(copy.layer.name) for copy in (shadow.top, *(item.copy for item in shadow.lower)))
         self.stdout.write(f"  {shadow.top.layer.name:<{width}}  {self.facts(shadow.top)}")
         for item in shadow.lower:
-            self.stdout.write(
-                f"  {item.copy.layer.name:<{width}}  {self.facts(item.copy)}  {self.verdict(item)}"
-            )
+            self.stdout.write(f"  {item.copy.layer.name:<{width}}  {self.facts(item.copy)}  {self.verdict(item)}")
 
     def facts(self, copy: Copy) -> str:
         size = format_bytes(copy.size) if copy.size is not None else "size unknown"
