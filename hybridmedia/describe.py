@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from hybridmedia.storage import HybridStorage, Layer
 from hybridmedia.storage.names import is_missing
+from hybridmedia.storage.probe import is_s3
 
 #: Version of the JSON documents the commands print; bumped only for incompatible changes.
 JSON_VERSION = 1
@@ -50,16 +51,13 @@ def _utc(value: datetime) -> datetime:
 
 def _s3_head(storage: Storage, name: str) -> dict[str, Any] | None:
     """Return S3's HEAD answer for ``name`` when ``storage`` is django-storages' S3Storage."""
-    try:
-        from storages.backends.s3 import S3Storage
-        from storages.utils import clean_name
-    except ImportError:  # pragma: no cover - django-storages is a dependency
+    if not is_s3(storage):
         return None
-    if not isinstance(storage, S3Storage):
-        return None
-    # One HEAD gives size, time and ETag; S3Storage.size() and get_modified_time() cost one each.
-    key = storage._normalize_name(clean_name(name))
-    return storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=key)  # type: ignore[no-any-return]
+    from storages.utils import clean_name
+
+    # Like storage.probe.probe(), one HEAD; kept whole here because the ETag is a free checksum.
+    key = storage._normalize_name(clean_name(name))  # type: ignore[attr-defined]
+    return storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=key)  # type: ignore[attr-defined,no-any-return]
 
 
 def copy_in(layer: Layer, name: str) -> Copy:
