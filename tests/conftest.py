@@ -64,9 +64,7 @@ def production_is_untouched(request: pytest.FixtureRequest) -> Iterator[list[s3.
 
 
 @pytest.fixture
-def make_bucket(
-    s3_server: Any, s3_admin: Any, production_is_untouched: list[s3.Bucket]
-) -> Callable[..., s3.Bucket]:
+def make_bucket(s3_server: Any, s3_admin: Any, production_is_untouched: list[s3.Bucket]) -> Callable[..., s3.Bucket]:
     def make(location: str = "") -> s3.Bucket:
         bucket = s3.Bucket(
             client=s3_admin,

@@ -61,7 +61,9 @@ class TestOriginCache:
             hybrid.size("homes/none.jpg")
         assert methods(s3_requests) == ["HEAD"]
 
-    def test_local_files_never_ask_production(self, hybrid: HybridStorage, seeded: Bucket, s3_requests: Requests) -> None:
+    def test_local_files_never_ask_production(
+        self, hybrid: HybridStorage, seeded: Bucket, s3_requests: Requests
+    ) -> None:
         hybrid.top.storage.save("mine.jpg", ContentFile(b"x"))
         for _ in range(3):
             assert hybrid.exists("mine.jpg") and hybrid.size("mine.jpg") == 1
@@ -240,4 +242,3 @@ class TestLocalLRUCache:
         cache.set("b", 2)
         cache.clear()
         assert cache.get("b") is None
-

@@ -124,7 +124,9 @@ class TestChecks:
             ({"layers": ["local"], "cache_timeout": -5}, "hybridmedia.E009"),
         ],
     )
-    def test_each_error_is_reported_by_manage_py_check(self, settings: Any, options: dict[str, Any], check_id: str) -> None:
+    def test_each_error_is_reported_by_manage_py_check(
+        self, settings: Any, options: dict[str, Any], check_id: str
+    ) -> None:
         hybrid_with(settings, options, other_hybrid={"BACKEND": HYBRID, "OPTIONS": {"layers": ["local"]}})
         with pytest.raises(SystemCheckError, match=check_id) as caught:
             call_command("check")

@@ -94,7 +94,9 @@ class TestThreeLayers:
         assert three_layers.url("p.jpg").endswith(f"/{production.name}/p.jpg")
         assert all(staging.name in url for _, url in s3_requests)  # never asks production
 
-    def test_listdir_merges_three_layers(self, three_layers: HybridStorage, staging: Bucket, production: Bucket) -> None:
+    def test_listdir_merges_three_layers(
+        self, three_layers: HybridStorage, staging: Bucket, production: Bucket
+    ) -> None:
         production.put("d/p.jpg")
         staging.put("d/s.jpg")
         three_layers.save("d/l.jpg", ContentFile(b"x"))

@@ -25,7 +25,9 @@ def all_pages(hybrid: HybridStorage, path: str, limit: int) -> list[str]:
 
 
 def test_pages_add_up_to_listdir(hybrid: HybridStorage, production: Bucket) -> None:
-    production.put_many([f"d/p{i:02d}.jpg" for i in range(30)] + ["d/sub/x.jpg", "d/sub.jpg", "d/shared.jpg", "d/gone.jpg"])
+    production.put_many(
+        [f"d/p{i:02d}.jpg" for i in range(30)] + ["d/sub/x.jpg", "d/sub.jpg", "d/shared.jpg", "d/gone.jpg"]
+    )
     for i in range(7):
         hybrid.top.storage.save(f"d/l{i}.jpg", ContentFile(b"x"))
     hybrid.top.storage.save("d/shared.jpg", ContentFile(b"x"))

@@ -26,7 +26,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def hybrid_over(local_config: dict[str, Any], endpoint_url: str, bucket: str = "production", **options: Any) -> HybridStorage:
+def hybrid_over(
+    local_config: dict[str, Any], endpoint_url: str, bucket: str = "production", **options: Any
+) -> HybridStorage:
     production = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -39,7 +41,9 @@ def hybrid_over(local_config: dict[str, Any], endpoint_url: str, bucket: str = "
             **options.pop("s3_options", {}),
         },
     }
-    return HybridStorage(layers=[{"name": "local", "storage": local_config}, {"name": "production", "storage": production}], **options)
+    return HybridStorage(
+        layers=[{"name": "local", "storage": local_config}, {"name": "production", "storage": production}], **options
+    )
 
 
 @pytest.fixture
@@ -82,7 +86,9 @@ class TestClosedPort:
     ) -> None:
         with caplog.at_level(logging.WARNING, logger="hybridmedia"):
             name = closed_port_hybrid.save("homes/upload.jpg", ContentFile(b"new"))
-        assert name.startswith("homes/upload_") and name.endswith(".jpg") and len(name) == len("homes/upload_XXXXXXX.jpg")
+        assert (
+            name.startswith("homes/upload_") and name.endswith(".jpg") and len(name) == len("homes/upload_XXXXXXX.jpg")
+        )
         assert closed_port_hybrid.top.storage.open(name).read() == b"new"
         assert "Saving 'homes/upload.jpg' under another name" in caplog.text
 
@@ -142,7 +148,9 @@ def black_hole() -> Iterator[BlackHole]:
 
 
 class TestSlowProduction:
-    def test_a_hanging_layer_is_asked_once_per_retry_period(self, local_config: dict[str, Any], black_hole: BlackHole) -> None:
+    def test_a_hanging_layer_is_asked_once_per_retry_period(
+        self, local_config: dict[str, Any], black_hole: BlackHole
+    ) -> None:
         config = Config(connect_timeout=0.5, read_timeout=0.3, retries={"total_max_attempts": 1})
         hybrid = hybrid_over(local_config, f"http://127.0.0.1:{black_hole.port}", s3_options={"client_config": config})
         for i in range(100):  # a page of 100 production images

@@ -18,9 +18,39 @@ from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
 from tests.s3 import Bucket
 
 HOSTILE_PIECES = [
-    "..", ".", "", "/", "\\", "../", "..\\", "%2e%2e/", "%2e%2e%2f", "..%2f", "....//", "\x00", "\n", "\r",
-    "\x1b[31m", "\x7f", "~", "$HOME", "C:\\", "//", " ", "\u202e", "\ufeff", WHITEOUT_DIR, f"./{WHITEOUT_DIR}",
-    ".wh.", "café", unicodedata.normalize("NFD", "café"), "Å", "\u212b", "x" * 300, "ß", "😀",
+    "..",
+    ".",
+    "",
+    "/",
+    "\\",
+    "../",
+    "..\\",
+    "%2e%2e/",
+    "%2e%2e%2f",
+    "..%2f",
+    "....//",
+    "\x00",
+    "\n",
+    "\r",
+    "\x1b[31m",
+    "\x7f",
+    "~",
+    "$HOME",
+    "C:\\",
+    "//",
+    " ",
+    "\u202e",
+    "\ufeff",
+    WHITEOUT_DIR,
+    f"./{WHITEOUT_DIR}",
+    ".wh.",
+    "café",
+    unicodedata.normalize("NFD", "café"),
+    "Å",
+    "\u212b",
+    "x" * 300,
+    "ß",
+    "😀",
 ]
 
 names = st.one_of(
@@ -59,7 +89,9 @@ def call_everything(hybrid: HybridStorage, name: str) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=names)
-def test_hostile_names_stay_inside_the_top_layer(hybrid: HybridStorage, production: Bucket, tmp_path: Path, name: str) -> None:
+def test_hostile_names_stay_inside_the_top_layer(
+    hybrid: HybridStorage, production: Bucket, tmp_path: Path, name: str
+) -> None:
     root = Path(hybrid.top.storage.location)
     outside_before = tree(tmp_path) - {p for p in tree(tmp_path) if p.startswith("local")}
     call_everything(hybrid, name)

@@ -77,9 +77,7 @@ class TestOpenForWriting:
             f.write(b"x")
         assert local_path(hybrid, "deep/er/new.txt").read_bytes() == b"x"
 
-    def test_writing_a_whited_out_name_brings_it_back_locally(
-        self, hybrid: HybridStorage, production: Bucket
-    ) -> None:
+    def test_writing_a_whited_out_name_brings_it_back_locally(self, hybrid: HybridStorage, production: Bucket) -> None:
         production.put("a.txt", b"prod")
         hybrid.delete("a.txt")
         with hybrid.open("a.txt", "wb") as f:
@@ -165,9 +163,7 @@ class TestDelete:
         assert list(hybrid.whiteouts()) == ["homes/1.jpg"]
         assert production.get("homes/1.jpg") == b"prod"
 
-    def test_deleting_a_shadowing_copy_also_hides_production(
-        self, hybrid: HybridStorage, production: Bucket
-    ) -> None:
+    def test_deleting_a_shadowing_copy_also_hides_production(self, hybrid: HybridStorage, production: Bucket) -> None:
         production.put("a.jpg", b"prod")
         hybrid.top.storage.save("a.jpg", ContentFile(b"local"))
         hybrid.delete("a.jpg")
@@ -386,9 +382,7 @@ class TestShadowing:
         assert sorted(hybrid.shadowed()) == ["homes/a.jpg", "homes/sub/b.jpg", "other/c.jpg"]
         assert sorted(hybrid.shadowed("homes")) == ["homes/a.jpg", "homes/sub/b.jpg"]
 
-    def test_whited_out_name_is_located_but_has_no_origin(
-        self, hybrid: HybridStorage, production: Bucket
-    ) -> None:
+    def test_whited_out_name_is_located_but_has_no_origin(self, hybrid: HybridStorage, production: Bucket) -> None:
         production.put("w.jpg")
         hybrid.delete("w.jpg")
         assert hybrid.origin("w.jpg") is None

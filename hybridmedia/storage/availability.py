@@ -18,7 +18,11 @@ logger = logging.getLogger("hybridmedia")
 #: Botocore defaults wait 60 s per attempt and retry up to 4 times: a development page with a hundred
 #: production images would hang for hours while production is unreachable. Lower S3 layers get these
 #: instead, unless their OPTIONS set ``client_config``.
-S3_TIMEOUTS = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard", "total_max_attempts": 2}}
+S3_TIMEOUTS: dict[str, Any] = {
+    "connect_timeout": 2,
+    "read_timeout": 5,
+    "retries": {"mode": "standard", "total_max_attempts": 2},
+}
 
 
 def is_unreachable(exc: BaseException) -> bool:

@@ -8,6 +8,7 @@ import posixpath
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import partial
 from typing import IO, Any, TypeVar
 
 from django.conf import settings
@@ -88,8 +89,7 @@ class HybridStorage(Storage):
         if cache is not None and not isinstance(cache, str):
             raise _option_error(
                 f"HybridStorage got cache={cache!r}.",
-                'Set OPTIONS["cache"] to the alias of an entry of CACHES, or leave it out for an '
-                "in-process cache.",
+                'Set OPTIONS["cache"] to the alias of an entry of CACHES, or leave it out for an in-process cache.',
                 9,
             )
         if cache_timeout is not None and (
@@ -108,7 +108,11 @@ class HybridStorage(Storage):
                 "files of an unreachable layer as missing).",
                 10,
             )
-        if isinstance(unavailable_retry, bool) or not isinstance(unavailable_retry, (int, float)) or unavailable_retry < 0:
+        if (
+            isinstance(unavailable_retry, bool)
+            or not isinstance(unavailable_retry, (int, float))
+            or unavailable_retry < 0
+        ):
             raise _option_error(
                 f"HybridStorage got unavailable_retry={unavailable_retry!r}.",
                 'Set OPTIONS["unavailable_retry"] to the number of seconds an unreachable layer is '
@@ -124,6 +128,7 @@ class HybridStorage(Storage):
         # Inline OPTIONS are environment-specific and may hold credentials: keep them out of
         # deconstruct(), so a FileField(storage=HybridStorage(...)) migration is stable and secret-free.
         args, kwargs = getattr(self, "_constructor_args", ((), {}))
+        kwargs = dict(kwargs)
         if "layers" in kwargs:
             kwargs = {**kwargs, "layers": [_without_options(item) for item in kwargs["layers"]]}
         self._constructor_args = (args, kwargs)
@@ -168,8 +173,7 @@ class HybridStorage(Storage):
         if self.cache_alias not in settings.CACHES:
             raise _option_error(
                 f"HybridStorage's cache {self.cache_alias!r} is not in settings.CACHES.",
-                f'Set OPTIONS["cache"] to one of {sorted(settings.CACHES)}, or leave it out for an '
-                "in-process cache.",
+                f'Set OPTIONS["cache"] to one of {sorted(settings.CACHES)}, or leave it out for an in-process cache.',
                 9,
             )
         return OriginCache(caches[self.cache_alias], self.cache_timeout)
@@ -361,19 +365,19 @@ class HybridStorage(Storage):
             if saved != name:  # Another writer created the name meanwhile; use theirs.
                 top.delete(saved)
             self._remove_whiteout(name)
-        return top.open(name, mode.replace("x", "w"))  # type: ignore[no-any-return]
+        return top.open(name, mode.replace("x", "w"))
 
     def _save(self, name: str, content: Any) -> str:
         validate_name(name)
         # No fallback: if the top layer fails, the error propagates and nothing else is written.
         saved = self.top.storage.save(name, content)
         self._remove_whiteout(saved)
-        return saved  # type: ignore[no-any-return]
+        return saved
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         token = _requested_name.set(name)
         try:
-            return super().get_available_name(name, max_length)  # type: ignore[no-any-return]
+            return super().get_available_name(name, max_length)
         finally:
             _requested_name.reset(token)
 
@@ -433,7 +437,7 @@ class HybridStorage(Storage):
                 if layer is self.top:
                     layer_dirs, layer_files = layer.storage.listdir(path)
                 else:
-                    layer_dirs, layer_files = self._ask(layer, lambda layer=layer: layer.storage.listdir(path))
+                    layer_dirs, layer_files = self._ask(layer, partial(layer.storage.listdir, path))
             except LayerUnavailable:
                 if self.unavailable == "error":
                     raise
@@ -480,7 +484,7 @@ class HybridStorage(Storage):
 
     def url(self, name: str | None) -> str:
         if name is None:
-            return self.top.storage.url(name)  # type: ignore[no-any-return]
+            return self.top.storage.url(name)
         validate_name(name)
         if self.top.storage.exists(name) or not self.lower_layers or self._is_whited_out(name):
             return self._url(self.top, name)
@@ -500,7 +504,7 @@ class HybridStorage(Storage):
     def _url(self, layer: Layer, name: str) -> str:
         memo = self._url_memos.get(layer.name)
         if memo is None:
-            return layer.storage.url(name)  # type: ignore[no-any-return]
+            return layer.storage.url(name)
         url: str | None = memo.get(name)
         if url is None:
             url = layer.storage.url(name)
@@ -509,7 +513,7 @@ class HybridStorage(Storage):
 
     def path(self, name: str) -> str:
         layer = self.origin(name) or self.top
-        return layer.storage.path(name)  # type: ignore[no-any-return]
+        return layer.storage.path(name)
 
     def get_accessed_time(self, name: str) -> datetime:
         return self._serve(name, lambda storage: storage.get_accessed_time(name))

@@ -104,8 +104,7 @@ def _check_unique(values: list[str], what: str) -> None:
         if value in seen:
             raise _error(
                 f"HybridStorage lists the layer {what} {value!r} more than once.",
-                f"Every layer must have a different {what}; remove the duplicate or give the "
-                f'layers distinct "name"s.',
+                f'Every layer must have a different {what}; remove the duplicate or give the layers distinct "name"s.',
                 4,
             )
         seen.add(value)
@@ -119,8 +118,7 @@ def storage_config(spec: LayerSpec) -> Mapping[str, Any]:
     if spec.alias not in configured:
         raise _error(
             f"HybridStorage layer {spec.name!r} refers to STORAGES[{spec.alias!r}], which does not exist.",
-            f"Add {spec.alias!r} to settings.STORAGES or fix the alias; the aliases are "
-            f"{sorted(configured)}.",
+            f"Add {spec.alias!r} to settings.STORAGES or fix the alias; the aliases are {sorted(configured)}.",
             3,
         )
     return configured[spec.alias]  # type: ignore[no-any-return]
@@ -130,7 +128,7 @@ def storage_class(spec: LayerSpec) -> type[Storage]:
     """Import the backend class of a spec, refusing hybrids (a hybrid cannot be a layer)."""
     backend = storage_config(spec).get("BACKEND")
     try:
-        cls = import_string(backend)
+        cls = import_string(str(backend))
     except ImportError as exc:
         raise _error(
             f"The backend {backend!r} of {spec.describe()} cannot be imported: {exc}.",
@@ -152,7 +150,7 @@ def storage_class(spec: LayerSpec) -> type[Storage]:
             "Point BACKEND at a subclass of django.core.files.storage.Storage.",
             5,
         )
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 def build_layers(specs: Sequence[LayerSpec]) -> tuple[Layer, ...]:

@@ -110,8 +110,5 @@ def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 10
     ordered = sorted(holders)
     if len(ordered) > limit:
         ordered, more = ordered[:limit], True
-    entries = [
-        Entry(name=key.rstrip("/"), is_dir=key.endswith("/"), layers=tuple(holders[key])) for key in ordered
-    ]
+    entries = [Entry(name=key.rstrip("/"), is_dir=key.endswith("/"), layers=tuple(holders[key])) for key in ordered]
     return ListingPage(entries, ordered[-1] if more and ordered else None)
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import IO, Any
 
 from django.core.files.storage import Storage
@@ -45,11 +44,15 @@ class ReadOnlyStorageMixin:
         return f"{base.__module__}.{base.__qualname__}", args, kwargs
 
 
-@functools.cache
+_read_only_classes: dict[type[Storage], type[Storage]] = {}
+
+
 def read_only_class(storage_class: type[Storage]) -> type[Storage]:
-    """Return a subclass of ``storage_class`` whose instances refuse writes (cached per class)."""
-    return type(
-        f"ReadOnly{storage_class.__name__}",
-        (ReadOnlyStorageMixin, storage_class),
-        {"__module__": __name__, "__doc__": f"Read-only {storage_class.__qualname__}."},
-    )
+    """Return a subclass of ``storage_class`` whose instances refuse writes (one per class)."""
+    if storage_class not in _read_only_classes:
+        _read_only_classes[storage_class] = type(
+            f"ReadOnly{storage_class.__name__}",
+            (ReadOnlyStorageMixin, storage_class),
+            {"__module__": __name__, "__doc__": f"Read-only {storage_class.__qualname__}."},
+        )
+    return _read_only_classes[storage_class]
