@@ -105,7 +105,7 @@ def test_dry_run_changes_nothing(storage: HybridStorage, production: Bucket, loc
         "Pretending to delete 'homes/new/4.jpg'",
         "Pretending to delete 'uploads/5.jpg'",
         "Pretending to remove the whiteout of 'homes/2.jpg'",
-        "Pretended to delete 3 files (25 bytes) and remove 1 whiteout from layer 'local'.",
+        "Pretended to delete 3 files, 25 bytes, and remove 1 whiteout from layer 'local'.",
     ]
     out, _ = run("purge_local_media", "-n")
     assert tree(local) == before
@@ -120,7 +120,7 @@ def test_confirmation_states_layer_location_counts_and_bytes(
     (prompt,) = yes
     assert "purge the write layer 'local' of STORAGES['default'], at:" in prompt
     assert f"\n    {os.path.realpath(local)}\n" in prompt
-    assert "This will DELETE 3 files (25 bytes) and remove 1 whiteout" in prompt
+    assert "This will DELETE 3 files, 25 bytes, and remove 1 whiteout" in prompt
     assert "The lower layers ('production') are not touched." in prompt
     assert prompt.endswith("Type 'yes' to continue, or 'no' to cancel: ")
     assert tree(local) == {}

@@ -117,7 +117,9 @@ class Command(HybridStorageCommand):
     @staticmethod
     def facts(copy: Copy) -> str:
         size = format_bytes(copy.size) if copy.size is not None else "size unknown"
-        modified = f"modified {copy.modified.isoformat()}" if copy.modified else "modified time unknown"
+        modified = (
+            f"modified {copy.modified.isoformat(timespec='seconds')}" if copy.modified else "modified time unknown"
+        )
         url = f"url {copy.url}" if copy.url else "no url"
         return f"{size}, {modified}, {url}"
 

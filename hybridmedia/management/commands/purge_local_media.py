@@ -129,7 +129,7 @@ class Command(HybridStorageCommand):
                 f"STORAGES[{self.alias!r}]{scope}, at:\n\n    {where}\n\n"
             ),
             (
-                f"This will DELETE {plural(len(plan.files), 'file')} ({format_bytes(plan.bytes)}) and "
+                f"This will DELETE {plural(len(plan.files), 'file')}, {format_bytes(plan.bytes)}, and "
                 f"remove {plural(len(plan.whiteouts), 'whiteout')}, so the lower layers' copies show again.\n"
             ),
             f"Filters: {'; '.join(filters)}.\n" if filters else "",
@@ -171,7 +171,7 @@ class Command(HybridStorageCommand):
         layer = storage.top.name
         if self.dry_run:
             self.log(
-                f"Pretended to delete {plural(len(plan.files), 'file')} ({format_bytes(plan.bytes)}) and remove "
+                f"Pretended to delete {plural(len(plan.files), 'file')}, {format_bytes(plan.bytes)}, and remove "
                 f"{plural(len(plan.whiteouts), 'whiteout')} from layer {layer!r}."
                 + (" Use -v 2 to list them." if self.verbosity < 2 else ""),
                 1,
