@@ -101,9 +101,7 @@ def test_no_warning_when_nothing_is_shadowed(admin_client: Client, photo: Photo,
 
 
 def test_post_does_not_add_the_warning(admin_client: Client, photo: Photo) -> None:
-    response = admin_client.post(
-        change_url(photo), {"title": "Renamed", "image": "", "attachment": ""}, follow=True
-    )
+    response = admin_client.post(change_url(photo), {"title": "Renamed", "image": "", "attachment": ""}, follow=True)
     assert response.status_code == 200
     warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings == []

@@ -20,7 +20,8 @@ DETAIL = "/admin/hybridmedia/mediafile/file/"
 DELETE_LOCAL = "/admin/hybridmedia/mediafile/file/delete-local/"
 RESTORE = "/admin/hybridmedia/mediafile/file/restore/"
 
-GET_VIEWS = [BROWSER, f"{BROWSER}?dir=homes", f"{DETAIL}?name=homes/1.jpg"]
+PAGES = [BROWSER, f"{BROWSER}?dir=homes", f"{DETAIL}?name=homes/1.jpg"]
+GET_VIEWS = [*PAGES, f"{DETAIL}preview/?name=homes/1.jpg"]
 POST_VIEWS = [DELETE_LOCAL, RESTORE]
 
 
@@ -107,6 +108,7 @@ def test_actions_require_the_csrf_token(admin_user: Any, files: HybridStorage, u
 def test_traversal_and_reserved_names_are_refused(admin_client: Client, files: HybridStorage, name: str) -> None:
     assert admin_client.get(DETAIL, {"name": name}).status_code in (400, 404)
     assert admin_client.get(BROWSER, {"dir": name}).status_code in (400, 404)
+    assert admin_client.get(f"{DETAIL}preview/", {"name": name}).status_code in (400, 404)
     for url in POST_VIEWS:
         assert admin_client.post(url, {"name": name}).status_code in (400, 404)
     assert files.top.storage.exists("homes/1.jpg")
@@ -120,7 +122,7 @@ def test_traversal_is_a_400(admin_client: Client, files: HybridStorage) -> None:
 
 @pytest.mark.django_db
 def test_hostile_file_names_render_as_text(admin_client: Client, media: HybridStorage, production: s3.Bucket) -> None:
-    hostile = '<script>alert(1)</script>.jpg'
+    hostile = "<script>alert(1)</script>.jpg"
     quote = 'say "hi" & <b>bold</b>.png'
     production.put(f"x/{hostile}", b"p")
     media.save(f"x/{quote}", ContentFile(b"l"))
@@ -149,7 +151,7 @@ def test_hostile_file_names_render_as_text(admin_client: Client, media: HybridSt
 @pytest.mark.django_db
 def test_no_page_shows_credentials(admin_client: Client, files: HybridStorage) -> None:
     files.delete("homes/1.jpg")  # local copy gone, whiteout recorded
-    for url in [*GET_VIEWS, "/admin/", f"{BROWSER}?whiteouts=1&dir=homes"]:
+    for url in [*PAGES, "/admin/", f"{BROWSER}?whiteouts=1&dir=homes"]:
         assert_no_secrets(admin_client.get(url).content.decode())
 
 
@@ -159,7 +161,7 @@ def test_unreachable_production_gives_a_banner_not_a_500(
 ) -> None:
     files.save("homes/local-only.jpg", ContentFile(b"local"))
     settings.STORAGES = {**settings.STORAGES, "production": support.unreachable(production)}
-    for url in GET_VIEWS + [f"{DETAIL}?name=homes/local-only.jpg"]:
+    for url in [*PAGES, f"{DETAIL}?name=homes/local-only.jpg"]:
         response = admin_client.get(url)
         html = response.content.decode()
         assert response.status_code == 200, url

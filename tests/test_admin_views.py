@@ -17,6 +17,7 @@ media = support.media
 
 BROWSER = "/admin/hybridmedia/mediafile/"
 DETAIL = "/admin/hybridmedia/mediafile/file/"
+PREVIEW = "/admin/hybridmedia/mediafile/file/preview/"
 
 
 @pytest.fixture
@@ -74,15 +75,43 @@ def test_directory_shows_layer_badges_sizes_and_times(admin_client: Client, tree
 
 
 @pytest.mark.django_db
-def test_images_get_a_thumbnail_from_the_serving_layer(
-    admin_client: Client, tree: HybridStorage, production: s3.Bucket
+def test_images_get_a_thumbnail_through_the_admin(admin_client: Client, tree: HybridStorage) -> None:
+    listed = rows(admin_client.get(BROWSER, {"dir": "homes"}))
+    assert listed["1.jpg"].thumbnail == f"{PREVIEW}?name=homes%2F1.jpg"
+    assert listed["new.jpg"].thumbnail == f"{PREVIEW}?name=homes%2Fnew.jpg"
+    assert listed["interiors"].thumbnail is None
+    assert rows(admin_client.get(BROWSER))["readme.txt"].thumbnail is None
+    production_image = admin_client.get(listed["1.jpg"].thumbnail)
+    assert production_image["Content-Type"] == "image/jpeg"
+    assert b"".join(production_image.streaming_content) == b"production house one"
+    shadowing = admin_client.get(listed["2.jpg"].thumbnail)
+    assert b"".join(shadowing.streaming_content) == b"edited locally"  # what the site serves
+    assert production_image["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in production_image["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_thumbnails_can_use_the_serving_layers_url(
+    admin_client: Client, tree: HybridStorage, production: s3.Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from hybridmedia.admin import MediaFileAdmin
+
+    monkeypatch.setattr(MediaFileAdmin, "thumbnail_source", "url")
     listed = rows(admin_client.get(BROWSER, {"dir": "homes"}))
     assert listed["1.jpg"].thumbnail == f"{production.endpoint_url}/{production.name}/homes/1.jpg"
     assert listed["new.jpg"].thumbnail == "/media/homes/new.jpg"
-    assert listed["interiors"].thumbnail is None
-    readme = rows(admin_client.get(BROWSER))["readme.txt"]
-    assert readme.thumbnail is None
+    detail = admin_client.get(DETAIL, {"name": "homes/1.jpg"})
+    assert detail.context["thumbnail"] == f"{production.endpoint_url}/{production.name}/homes/1.jpg"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["readme.txt", "homes/3.jpg", "homes/missing.jpg", "page.html", "x.svg"])
+def test_preview_serves_only_visible_images(admin_client: Client, tree: HybridStorage, name: str) -> None:
+    # Text, HTML and SVG are refused (they could run scripts on the admin's origin); a whited-out
+    # or missing image has nothing to show.
+    tree.save("page.html", ContentFile(b"<script>alert(1)</script>"))
+    tree.save("x.svg", ContentFile(b"<svg onload=alert(1)></svg>"))
+    assert admin_client.get(PREVIEW, {"name": name}).status_code == 404
 
 
 @pytest.mark.django_db
@@ -112,7 +141,9 @@ def test_breadcrumbs_link_every_parent_directory(admin_client: Client, tree: Hyb
         ({"q": "nothing-matches"}, []),
     ],
 )
-def test_filters_and_search(admin_client: Client, tree: HybridStorage, params: dict[str, str], expected: list[str]) -> None:
+def test_filters_and_search(
+    admin_client: Client, tree: HybridStorage, params: dict[str, str], expected: list[str]
+) -> None:
     response = admin_client.get(BROWSER, {"dir": "homes", **params})
     assert response.status_code == 200
     assert [row.entry.name for row in response.context["rows"]] == expected
@@ -179,7 +210,7 @@ def test_detail_of_a_production_file(admin_client: Client, tree: HybridStorage, 
     assert response.context["warning"] is None
     html = response.content.decode()
     assert "Delete local copy" not in html and "Restore" not in html
-    assert '<img class="hm-preview"' in html
+    assert f'<img class="hm-preview" src="{PREVIEW}?name=homes%2F1.jpg"' in html
     assert_no_secrets(html)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import Storage
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ STYLESHEET = "hybridmedia/admin.css"
 def as_hybrid(storage: object) -> HybridStorage | None:
     """Return ``storage`` if it is a hybrid (``default_storage``'s lazy wrapper included), else ``None``."""
     # LazyObject proxies __class__, so isinstance() sees through default_storage.
-    return storage if isinstance(storage, HybridStorage) else None  # type: ignore[return-value]
+    return storage if isinstance(storage, HybridStorage) else None
 
 
 def layer_role(storage: HybridStorage, layer: Layer) -> str:
@@ -66,14 +65,20 @@ class Origin:
 def find_origin(storage: HybridStorage, name: str) -> Origin:
     """Return the origin of ``name``; an unreachable layer or a bad name gives an error, never an exception."""
     try:
-        return Origin(name, storage.origin(name))
+        layer = storage.origin(name)
+        down = storage.unavailable_layers()
+        if layer is None and down:
+            # The hybrid treats an unreachable layer's files as missing; say "unknown" instead.
+            secrets = [layer.storage for layer in storage.layers]
+            return Origin(name, None, "; ".join(describe_error(error, secrets) for error in down.values()))
+        return Origin(name, layer)
     except SuspiciousFileOperation as exc:
         return Origin(name, None, str(exc))
     except Exception as exc:  # noqa: BLE001 - an unreachable layer must not break an admin page.
         return Origin(name, None, describe_error(exc, [layer.storage for layer in storage.layers]))
 
 
-def origin_badge_for_file(storage: Storage, name: str | None) -> SafeString:
+def origin_badge_for_file(storage: object, name: str | None) -> SafeString:
     """Render the origin badge of ``name`` in ``storage``; empty when there is no file or no hybrid."""
     hybrid = as_hybrid(storage)
     if hybrid is None or not name:

@@ -14,12 +14,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -48,7 +50,7 @@ class Row:
     thumbnail: str | None
 
 
-class MediaFileAdmin(admin.ModelAdmin):
+class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Browse a hybrid storage's files, see which layer serves each, and undo local changes."""
 
     #: The ``STORAGES`` alias of the hybrid to browse.
@@ -58,6 +60,9 @@ class MediaFileAdmin(admin.ModelAdmin):
     #: The top layer is always listed fresh; "Refresh" in the browser bypasses the cache.
     listing_max_age = 60
     compare_max_bytes = COMPARE_MAX_BYTES
+    #: ``"admin"``: thumbnails stream through the admin (works with private buckets and without
+    #: presigned URLs); ``"url"``: the serving layer's own URL (public buckets, CDNs).
+    thumbnail_source = "admin"
     browser_template = "admin/hybridmedia/mediafile/browser.html"
     detail_template = "admin/hybridmedia/mediafile/detail.html"
 
@@ -83,6 +88,7 @@ class MediaFileAdmin(admin.ModelAdmin):
             path("file/", wrap(self.detail_view), name=f"{prefix}_detail"),
             path("file/delete-local/", wrap(self.delete_local_view), name=f"{prefix}_delete_local"),
             path("file/restore/", wrap(self.restore_view), name=f"{prefix}_restore"),
+            path("file/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
         ]
 
     def _url(self, view: str, **params: str) -> str:
@@ -211,7 +217,10 @@ class MediaFileAdmin(admin.ModelAdmin):
             return format_html_join(
                 " ",
                 "{}",
-                ((layer_badge(storage, layer, _("In layers: %(layers)s") % {"layers": holders}),) for layer in entry.holders),
+                (
+                    (layer_badge(storage, layer, _("In layers: %(layers)s") % {"layers": holders}),)
+                    for layer in entry.holders
+                ),
             )
         if entry.whited_out:
             return status_badge(
@@ -233,11 +242,10 @@ class MediaFileAdmin(admin.ModelAdmin):
         return badge
 
     def thumbnail_url(self, entry: Entry) -> str | None:
-        if entry.is_dir or entry.serving is None:
+        if entry.is_dir or entry.serving is None or not is_thumbnail_type(entry.name):
             return None
-        content_type, _encoding = mimetypes.guess_type(entry.name)
-        if content_type not in THUMBNAIL_TYPES:
-            return None
+        if self.thumbnail_source == "admin":
+            return self._url("preview", name=entry.path)
         try:
             # The serving layer builds the URL itself; for S3 that is local work, not a request.
             return entry.serving.storage.url(entry.path)
@@ -245,7 +253,13 @@ class MediaFileAdmin(admin.ModelAdmin):
             return None
 
     def layer_choices(self, storage: HybridStorage, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
-        choices = [{"label": _("All"), "url": self.browse_url(directory, **{**filters, "layer": ""}), "selected": not filters["layer"]}]
+        choices = [
+            {
+                "label": _("All"),
+                "url": self.browse_url(directory, **{**filters, "layer": ""}),
+                "selected": not filters["layer"],
+            }
+        ]
         for layer in storage.layers:
             choices.append(
                 {
@@ -264,8 +278,16 @@ class MediaFileAdmin(admin.ModelAdmin):
                 {
                     "title": title,
                     "choices": [
-                        {"label": _("All"), "url": self.browse_url(directory, **{**filters, key: ""}), "selected": not filters[key]},
-                        {"label": _("Yes"), "url": self.browse_url(directory, **{**filters, key: "1"}), "selected": bool(filters[key])},
+                        {
+                            "label": _("All"),
+                            "url": self.browse_url(directory, **{**filters, key: ""}),
+                            "selected": not filters[key],
+                        },
+                        {
+                            "label": _("Yes"),
+                            "url": self.browse_url(directory, **{**filters, key: "1"}),
+                            "selected": bool(filters[key]),
+                        },
                     ],
                 }
             )
@@ -325,10 +347,27 @@ class MediaFileAdmin(admin.ModelAdmin):
 
     def _detail_thumbnail(self, report: FileReport) -> str | None:
         serving = report.serving
-        if serving is None or serving.url is None:
+        if serving is None or not is_thumbnail_type(report.name):
             return None
-        content_type, _encoding = mimetypes.guess_type(report.name)
-        return serving.url if content_type in THUMBNAIL_TYPES else None
+        return self._url("preview", name=report.name) if self.thumbnail_source == "admin" else serving.url
+
+    def preview_view(self, request: HttpRequest) -> HttpResponseBase:
+        """Stream an image as the hybrid serves it, for thumbnails; only raster image types."""
+        self._require(self.has_view_permission(request))
+        name = self._name_from(request.GET)
+        content_type, _encoding = mimetypes.guess_type(name)
+        if content_type not in THUMBNAIL_TYPES:
+            # Anything else (HTML, SVG...) served from the admin's origin could run scripts there.
+            raise Http404(_("Only images have a preview."))
+        try:
+            file = self.get_storage().open(name, "rb")
+        except Exception as exc:  # noqa: BLE001 - a missing or unreachable file is a broken thumbnail.
+            raise Http404(_("“%(name)s” cannot be previewed.") % {"name": name}) from exc
+        response = FileResponse(file, content_type=content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, max-age=60"
+        return response
 
     def shadowing_warning(self, report: FileReport) -> str | None:
         """Say in plain words what a shadowing local copy means, and whether it differs."""
@@ -336,10 +375,13 @@ class MediaFileAdmin(admin.ModelAdmin):
         if top is None or hidden is None:
             return None
         words = {"top": top.layer.name, "lower": hidden.layer.name}
-        text = _(
-            "The “%(top)s” copy of this file hides the “%(lower)s” copy. This site shows the "
-            "“%(top)s” copy; the “%(lower)s” file is still there, untouched."
-        ) % words
+        text = (
+            _(
+                "The “%(top)s” copy of this file hides the “%(lower)s” copy. This site shows the "
+                "“%(top)s” copy; the “%(lower)s” file is still there, untouched."
+            )
+            % words
+        )
         if report.contents_differ is True:
             text += " " + _("The two copies have different contents.")
         elif report.contents_differ is False:
@@ -390,6 +432,11 @@ class MediaFileAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, _("“%(name)s” was not whited out.") % {"name": name}, messages.WARNING)
         return HttpResponseRedirect(self.detail_url(name))
+
+
+def is_thumbnail_type(name: str) -> bool:
+    content_type, _encoding = mimetypes.guess_type(name)
+    return content_type in THUMBNAIL_TYPES
 
 
 def _unique_errors(errors: list[LayerError]) -> list[LayerError]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO
 
-from hybridmedia.admin.listing import LayerError, Stat, stat_file
+from hybridmedia.admin.listing import LayerError, Stat, ask, stat_file
 from hybridmedia.admin.redact import describe_error
 from hybridmedia.storage import HybridStorage, Layer
 from hybridmedia.storage.names import validate_name, whiteout_marker
@@ -82,10 +83,7 @@ def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COM
         copy = LayerCopy(layer)
         copies.append(copy)
         try:
-            copy.present = layer.storage.exists(name)
-            if copy.present:
-                copy.stat = stat_file(layer, name)
-                copy.url = _url(layer, name)
+            ask(storage, layer, partial(_fill_copy, copy, name))
         except Exception as exc:  # noqa: BLE001 - an unreachable layer becomes a banner, not a 500.
             copy.error = describe_error(exc, secrets)
             errors.append(LayerError(layer, copy.error))
@@ -98,10 +96,18 @@ def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COM
     report = FileReport(name, copies, whited_out, errors)
     if report.shadowed:
         try:
-            report.contents_differ = contents_differ(report, compare_max_bytes)
+            hidden_layer = report.hidden_copy.layer  # type: ignore[union-attr]
+            report.contents_differ = ask(storage, hidden_layer, lambda: contents_differ(report, compare_max_bytes))
         except Exception as exc:  # noqa: BLE001 - "could not compare" is an answer too.
             errors.append(LayerError(report.hidden_copy.layer, describe_error(exc, secrets)))  # type: ignore[union-attr]
     return report
+
+
+def _fill_copy(copy: LayerCopy, name: str) -> None:
+    copy.present = copy.layer.storage.exists(name)
+    if copy.present:
+        copy.stat = stat_file(copy.layer, name)
+        copy.url = _url(copy.layer, name)
 
 
 def _url(layer: Layer, name: str) -> str | None:

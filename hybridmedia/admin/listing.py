@@ -8,13 +8,16 @@ for S3 (django-storages) the listing also keeps each object's size and modificat
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -23,6 +26,9 @@ from django.utils import timezone
 from hybridmedia.admin.redact import describe_error
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage, Layer
 from hybridmedia.storage.names import is_missing, whiteout_marker
+from hybridmedia.storage.probe import is_s3
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -92,10 +98,12 @@ class Directory:
     exists: bool
 
 
-def _is_s3(storage: Storage) -> bool:
-    # django-storages' S3Storage (and its read-only guard subclass), recognised by its attributes so
-    # that boto3 stays optional for projects without an S3 layer.
-    return all(hasattr(storage, attribute) for attribute in ("bucket_name", "connection", "_normalize_name"))
+def ask(storage: HybridStorage, layer: Layer, call: Callable[[], T]) -> T:
+    """Run ``call`` against ``layer`` the way the hybrid does: a lower layer that recently failed to
+    answer fails at once (``LayerUnavailable``) instead of making every admin page wait for it."""
+    if layer.writable:
+        return call()
+    return storage.availability.ask(layer.name, layer.storage, call)
 
 
 def _list_s3(storage: Storage, path: str, listing: LayerListing) -> None:
@@ -180,7 +188,7 @@ def list_layer(layer: Layer, path: str, max_age: float = 0) -> LayerListing:
 
 def _list_layer(layer: Layer, path: str) -> LayerListing:
     listing = LayerListing(layer)
-    if _is_s3(layer.storage):
+    if is_s3(layer.storage):
         _list_s3(layer.storage, path, listing)
         return listing
     try:
@@ -219,7 +227,7 @@ def read_directory(storage: HybridStorage, path: str, max_age: float = 0) -> Dir
     errors: list[LayerError] = []
     for layer in storage.layers:
         try:
-            listings.append(list_layer(layer, path, max_age))
+            listings.append(ask(storage, layer, partial(list_layer, layer, path, max_age)))
         except Exception as exc:  # noqa: BLE001 - an unreachable layer becomes a banner, not a 500.
             errors.append(LayerError(layer, describe_error(exc, secrets)))
     try:
@@ -241,9 +249,7 @@ def read_directory(storage: HybridStorage, path: str, max_age: float = 0) -> Dir
                 stats[name] = stat
             holders.append(listing.layer)
 
-    entries = [
-        Entry(name, posixpath.join(path, name), True, holders) for name, holders in sorted(directories.items())
-    ]
+    entries = [Entry(name, posixpath.join(path, name), True, holders) for name, holders in sorted(directories.items())]
     for name, holders in sorted(files.items()):
         whited_out = not holders[0].writable and name in whiteouts
         entries.append(Entry(name, posixpath.join(path, name), False, holders, whited_out, stats[name]))
@@ -264,7 +270,7 @@ def fill_stats(entries: Iterable[Entry], storage: HybridStorage) -> list[LayerEr
         if layer.name in failed:
             continue
         try:
-            entry.stat = stat_file(layer, entry.path)
+            entry.stat = ask(storage, layer, partial(stat_file, layer, entry.path))
         except Exception as exc:  # noqa: BLE001 - report once per layer, keep the page.
             failed.add(layer.name)
             errors.append(LayerError(layer, describe_error(exc, secrets)))
@@ -274,12 +280,8 @@ def fill_stats(entries: Iterable[Entry], storage: HybridStorage) -> list[LayerEr
 def stat_file(layer: Layer, name: str) -> Stat:
     """Return the size and modification time of ``name`` in ``layer``, ``None`` for what it cannot tell."""
     stat = Stat()
-    try:
+    with contextlib.suppress(NotImplementedError):
         stat.size = layer.storage.size(name)
-    except NotImplementedError:
-        pass
-    try:
+    with contextlib.suppress(NotImplementedError):
         stat.modified = layer.storage.get_modified_time(name)
-    except NotImplementedError:
-        pass
     return stat

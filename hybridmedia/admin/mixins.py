@@ -64,7 +64,11 @@ class HybridMediaAdminMixin:
         return super().media + forms.Media(css={"all": [STYLESHEET]})  # type: ignore[misc,no-any-return]
 
     def formfield_for_dbfield(self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
-        if isinstance(db_field, models.FileField) and "widget" not in kwargs and self._uses_default_file_widget(db_field):
+        if (
+            isinstance(db_field, models.FileField)
+            and "widget" not in kwargs
+            and self._uses_default_file_widget(db_field)
+        ):
             kwargs["widget"] = self.hybridmedia_file_widget
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
@@ -91,7 +95,7 @@ class HybridMediaAdminMixin:
         """Add an admin warning for each file of ``obj`` whose local copy hides a lower layer's copy."""
         for field, value in file_fields(obj):
             hybrid = as_hybrid(value.storage)
-            if hybrid is None or len(hybrid.layers) < 2:
+            if hybrid is None or len(hybrid.layers) < 2 or not value.name:
                 continue
             try:
                 holders = hybrid.locate(value.name)
