@@ -9,10 +9,12 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
@@ -20,6 +22,8 @@ from django.core.files.storage import FileSystemStorage
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
 from hybridmedia.storage.names import is_missing, validate_directory, whiteout_marker
 from hybridmedia.storage.walk import walk_files
+
+T = TypeVar("T")
 
 FILE = "file"
 WHITEOUT = "whiteout"
@@ -65,14 +69,19 @@ class PurgeResult:
 
 @dataclass(frozen=True)
 class _Found:
+    """A candidate; size and time are callables so the storage-API purger asks only about survivors."""
+
     name: str
-    size: int
+    size: Callable[[], int]
     mtime: Callable[[], float]
     path: str | None = None
 
 
-def _constant(value: float) -> Callable[[], float]:
+def _constant(value: T) -> Callable[[], T]:
     return lambda: value
+
+
+_zero = _constant(0)
 
 
 def normalize_prefixes(prefixes: Iterable[str]) -> list[str]:
@@ -103,11 +112,11 @@ class LayerPurger:
         if prefix and not names and self.top.exists(prefix):
             names = [prefix]  # Object stores list nothing "under" a key: the prefix names a file.
         for name in names:
-            yield _Found(name, self.top.size(name), functools.partial(self._mtime, name))
+            yield _Found(name, functools.partial(self.top.size, name), functools.partial(self._mtime, name))
 
     def _whiteouts(self, prefix: str) -> Iterator[_Found]:
         for name in self.storage.whiteouts(prefix):
-            yield _Found(name, 0, functools.partial(self._mtime, whiteout_marker(name)))
+            yield _Found(name, _zero, functools.partial(self._mtime, whiteout_marker(name)))
 
     def _mtime(self, name: str) -> float:
         try:
@@ -134,7 +143,7 @@ class LayerPurger:
                         continue
                     if shadowed_only and not self.storage.is_shadowed(found.name):
                         continue
-                    plan.files.append(Item(FILE, found.name, found.size, found.path))
+                    plan.files.append(Item(FILE, found.name, found.size(), found.path))
             if whiteouts:
                 for found in self._whiteouts(prefix):
                     if cutoff is None or found.mtime() < cutoff:
@@ -206,11 +215,11 @@ class FilesystemPurger(LayerPurger):
 
     def _scan(self, path: str, name: str, skip: str | None = None) -> Iterator[_Found]:
         try:
-            stat = os.lstat(path)
+            status = os.lstat(path)
         except FileNotFoundError:
             return
-        if not os.path.isdir(path) or os.path.islink(path):
-            yield _Found(name, stat.st_size, _constant(stat.st_mtime), path)
+        if not stat.S_ISDIR(status.st_mode):  # A file, or a link that is deleted itself, never followed.
+            yield _Found(name, _constant(status.st_size), _constant(status.st_mtime), path)
             return
         stack = [(path, name)]
         while stack:
@@ -226,8 +235,8 @@ class FilesystemPurger(LayerPurger):
                         if not (relative == "" and entry.name == skip):
                             stack.append((entry.path, entry_name))
                         continue
-                    stat_result = entry.stat(follow_symlinks=False)
-                    yield _Found(entry_name, stat_result.st_size, _constant(stat_result.st_mtime), entry.path)
+                    status = entry.stat(follow_symlinks=False)
+                    yield _Found(entry_name, _constant(status.st_size), _constant(status.st_mtime), entry.path)
 
     def _files(self, prefix: str) -> Iterator[_Found]:
         return self._scan(self._path(self.root, prefix), prefix, skip=WHITEOUT_DIR)
