@@ -95,3 +95,28 @@ def test_detail_page_forms_post_to_the_actions(editor: Client, media: HybridStor
     html = editor.get(DETAIL, {"name": "a.jpg"}).content.decode()
     assert f'<form method="post" action="{DELETE_LOCAL}">' in html
     assert '<input type="hidden" name="name" value="a.jpg">' in html
+
+
+def test_deleting_while_production_is_unreachable_says_so(
+    editor: Client, media: HybridStorage, production: s3.Bucket, settings: object
+) -> None:
+    production.put("homes/1.jpg", b"production")
+    media.top.storage.save("homes/1.jpg", ContentFile(b"local edit"))
+    settings.STORAGES = {**settings.STORAGES, "production": support.unreachable(production)}  # type: ignore[attr-defined]
+    response = editor.post(DELETE_LOCAL, {"name": "homes/1.jpg"}, follow=True)
+    assert response.status_code == 200
+    [message] = messages_of(response)
+    assert message.startswith("Deleted the “local” copy of “homes/1.jpg”. Whether another layer still holds it")
+    assert "production" in message
+    assert not media.top.storage.exists("homes/1.jpg")
+
+
+def test_actions_explain_a_missing_hybrid(editor: Client, settings: object) -> None:
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    for url in (DELETE_LOCAL, RESTORE):
+        response = editor.post(url, {"name": "a.txt"})
+        assert response.status_code == 200
+        assert "not a HybridStorage" in response.content.decode()

@@ -396,7 +396,10 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         self._require(self.has_delete_permission(request))
-        storage = self.get_storage()
+        try:
+            storage = self.get_storage()
+        except ImproperlyConfigured as exc:
+            return self._config_error(request, exc)
         name = self._name_from(request.POST)
         top = storage.top
         if not top.storage.exists(name):
@@ -413,6 +416,17 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(self.detail_url(name))
+        if report.errors:
+            self.message_user(
+                request,
+                _(
+                    "Deleted the “%(top)s” copy of “%(name)s”. Whether another layer still holds it "
+                    "is unknown: %(error)s"
+                )
+                % {"top": top.name, "name": name, "error": report.errors[0].message},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(self.browse_url(posixpath.dirname(name)))
         self.message_user(
             request,
             _("Deleted the “%(top)s” copy of “%(name)s”; no other layer holds it.") % {"top": top.name, "name": name},
@@ -425,7 +439,10 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         self._require(self.has_delete_permission(request))
-        storage = self.get_storage()
+        try:
+            storage = self.get_storage()
+        except ImproperlyConfigured as exc:
+            return self._config_error(request, exc)
         name = self._name_from(request.POST)
         if storage.restore(name):
             self.message_user(request, _("Restored “%(name)s”: it shows again.") % {"name": name}, messages.SUCCESS)

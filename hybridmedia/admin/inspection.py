@@ -6,10 +6,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import IO
 
+from django.conf import settings
+from django.utils import timezone
+
 from hybridmedia.admin.listing import LayerError, Stat, ask, stat_file
 from hybridmedia.admin.redact import describe_error
 from hybridmedia.storage import HybridStorage, Layer
 from hybridmedia.storage.names import validate_name, whiteout_marker
+from hybridmedia.storage.probe import probe
 
 #: Copies larger than this are not read in full just to tell whether they differ.
 COMPARE_MAX_BYTES = 32 * 1024 * 1024
@@ -104,10 +108,19 @@ def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COM
 
 
 def _fill_copy(copy: LayerCopy, name: str) -> None:
-    copy.present = copy.layer.storage.exists(name)
-    if copy.present:
+    # One probe answers existence, size and time at once where the layer allows it (an S3 HEAD).
+    answer = probe(copy.layer.storage, name)
+    copy.present = answer.exists
+    if not copy.present:
+        return
+    if answer.size is not None and answer.modified is not None:
+        modified = answer.modified
+        if not settings.USE_TZ and timezone.is_aware(modified):
+            modified = timezone.make_naive(modified)
+        copy.stat = Stat(answer.size, modified)
+    else:
         copy.stat = stat_file(copy.layer, name)
-        copy.url = _url(copy.layer, name)
+    copy.url = _url(copy.layer, name)
 
 
 def _url(layer: Layer, name: str) -> str | None:

@@ -14,7 +14,9 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hybridmedia.admin.badges import STYLESHEET, as_hybrid, origin_badge_for_file
 from hybridmedia.admin.redact import describe_error
@@ -43,9 +45,10 @@ def origin_badge(field_name: str, description: str | None = None) -> Callable[[m
             return SafeString("")
         return format_html("{} {}", origin_badge_for_file(value.storage, value.name), value.name)
 
-    column.short_description = description or _("%(field)s origin") % {  # type: ignore[attr-defined]
-        "field": field_name.replace("_", " ")
-    }
+    # Lazy: list_display columns are built at import time, before any language is active.
+    column.short_description = description or format_lazy(  # type: ignore[attr-defined]
+        gettext_lazy("{field} origin"), field=field_name.replace("_", " ")
+    )
     column.__name__ = f"{field_name}_origin"
     return column
 
