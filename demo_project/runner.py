@@ -118,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # runserver ends with sys.exit(0) on Ctrl-C, so this is the one place that always runs.
         s3.stop()
-    sys.stdout.write("Stopped the demo site and its embedded S3 server.\n")
+        sys.stdout.write("Stopped the demo site and its embedded S3 server.\n")
     return 0

@@ -149,6 +149,7 @@ def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(
     assert "login 'admin' / password 'admin'" in demo.output()
 
     assert demo.stop(signal.SIGINT) == 0
+    assert "Stopped the demo site and its embedded S3 server." in demo.output()
     # The embedded S3 server lived in the same process and is gone with it.
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(s3_origin.group(0), timeout=10)
