@@ -2,7 +2,7 @@
 
 Run with ``python -m benchmarks.purge [--files N] [--repeat R]``. The contenders take turns for R
 rounds (so a busy machine slows them alike); the tree is rebuilt before every run; the best and
-the median of each are printed. The lower layer is a second, empty directory, so the benchmark
+the median wall-clock and CPU times of each are printed. The lower layer is a second, empty directory, so the benchmark
 needs no S3 server and measures the purge of the write layer alone.
 """
 
@@ -31,17 +31,19 @@ def build_tree(root: Path, files: int) -> None:
         (directory / f"photo-{number}.jpg").write_bytes(PAYLOAD)
 
 
-def race(rounds: int, prepare: Callable[[], None], contenders: dict[str, Callable[[], None]]) -> dict[str, list[float]]:
-    """Time each contender once per round, rebuilding the tree before every run."""
-    timings: dict[str, list[float]] = {name: [] for name in contenders}
+def race(
+    rounds: int, prepare: Callable[[], None], contenders: dict[str, Callable[[], None]]
+) -> dict[str, list[tuple[float, float]]]:
+    """Time each contender once per round, as ``(wall, cpu)`` seconds, rebuilding the tree before every run."""
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
     for round_number in range(rounds):
         names = list(contenders)
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             prepare()
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             contenders[name]()
-            timings[name].append(time.perf_counter() - started)
+            timings[name].append((time.perf_counter() - wall, time.process_time() - cpu))
     return timings
 
 
@@ -108,22 +110,24 @@ def main() -> None:
         purge_command()
         assert not any(local.rglob("*")), "the purge left files or directories behind"
 
-    best = {name: min(values) for name, values in timings.items()}
-    median = {name: statistics.median(values) for name, values in timings.items()}
     print(
         f"Purging {options.files:,} local files ({len(PAYLOAD)} bytes each, 110 directories), "
-        f"{options.repeat} rounds; best / median:"
+        f"{options.repeat} rounds; best / median seconds:"
     )
     rows = [
         ("shutil.rmtree", "rmtree"),
         ("purge_local_media --noinput (os.scandir)", "command"),
         ("storage-API purger (keeps empty dirs)", "portable"),
     ]
-    for label, name in rows:
-        ratio = ""
-        if name != "rmtree":
-            ratio = f"   {best[name] / best['rmtree']:.2f}x / {median[name] / median['rmtree']:.2f}x rmtree"
-        print(f"  {label:<42} {best[name]:7.3f} s / {median[name]:7.3f} s{ratio}")
+    for column, title in ((0, "wall-clock"), (1, "CPU (user + system; steadier on a busy machine)")):
+        print(f"  {title}:")
+        best = {name: min(run[column] for run in runs) for name, runs in timings.items()}
+        median = {name: statistics.median(run[column] for run in runs) for name, runs in timings.items()}
+        for label, name in rows:
+            ratio = ""
+            if name != "rmtree":
+                ratio = f"   {best[name] / best['rmtree']:.2f}x / {median[name] / median['rmtree']:.2f}x rmtree"
+            print(f"    {label:<42} {best[name]:6.3f} / {median[name]:6.3f}{ratio}")
 
 
 if __name__ == "__main__":

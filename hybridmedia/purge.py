@@ -25,6 +25,9 @@ from hybridmedia.storage.walk import walk_files
 
 T = TypeVar("T")
 
+#: Whether files can be deleted relative to an open directory (POSIX), as shutil.rmtree does.
+_UNLINK_AT = os.unlink in os.supports_dir_fd and hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
+
 FILE = "file"
 WHITEOUT = "whiteout"
 
@@ -173,17 +176,19 @@ class LayerPurger:
     def execute(self, plan: PurgePlan, before: Callable[[Item], None] | None = None) -> PurgeResult:
         """Delete everything in ``plan``, calling ``before(item)`` ahead of each deletion."""
         result = PurgeResult()
-        for item in plan.items:
-            if before is not None:
-                before(item)
-            if not self.delete(item):
-                continue
-            if item.kind == WHITEOUT:
-                result.whiteouts_removed += 1
-            else:
-                result.files_deleted += 1
-                result.bytes_freed += item.size
-        result.directories_removed = self.finish()
+        try:
+            for item in plan.items:
+                if before is not None:
+                    before(item)
+                if not self.delete(item):
+                    continue
+                if item.kind == WHITEOUT:
+                    result.whiteouts_removed += 1
+                else:
+                    result.files_deleted += 1
+                    result.bytes_freed += item.size
+        finally:
+            result.directories_removed = self.finish()
         return result
 
 
@@ -200,6 +205,8 @@ class FilesystemPurger(LayerPurger):
         assert isinstance(self.top, FileSystemStorage)
         self.root = os.path.realpath(self.top.location)
         self._emptied: set[str] = set()
+        self._open_directory = ""
+        self._directory_fd: int | None = None
 
     def _path(self, base: str, prefix: str) -> str:
         if not prefix:
@@ -247,14 +254,38 @@ class FilesystemPurger(LayerPurger):
     def delete(self, item: Item) -> bool:
         if item.path is None:  # pragma: no cover - every planned item of this purger has a path
             return super().delete(item)
+        if not _UNLINK_AT:
+            try:
+                os.unlink(item.path)
+            except FileNotFoundError:
+                return False
+            self._emptied.add(os.path.dirname(item.path))
+            return True
+        directory, _, base = item.path.rpartition(os.sep)
+        if directory != self._open_directory:
+            self._close_directory()
+            try:
+                # Relative to an open directory, like shutil.rmtree; O_NOFOLLOW refuses a directory
+                # that was swapped for a symbolic link since the scan.
+                self._directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            except (FileNotFoundError, NotADirectoryError):
+                return False
+            self._open_directory = directory
+            self._emptied.add(directory)
         try:
-            os.unlink(item.path)
+            os.unlink(base, dir_fd=self._directory_fd)
         except FileNotFoundError:
             return False
-        self._emptied.add(item.path.rpartition(os.sep)[0])
         return True
 
+    def _close_directory(self) -> None:
+        if self._directory_fd is not None:
+            os.close(self._directory_fd)
+        self._directory_fd = None
+        self._open_directory = ""
+
     def finish(self) -> int:
+        self._close_directory()
         # Every emptied directory and its ancestors below the root, deepest first, each tried once:
         # a directory that is not empty keeps its ancestors too.
         candidates: set[str] = set()
