@@ -6,6 +6,7 @@ filesystem top layer and the portable storage-API purger for every other backend
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import posixpath
@@ -268,8 +269,10 @@ class FilesystemPurger(LayerPurger):
                 # Relative to an open directory, like shutil.rmtree; O_NOFOLLOW refuses a directory
                 # that was swapped for a symbolic link since the scan.
                 self._directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-            except (FileNotFoundError, NotADirectoryError):
-                return False
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                    return False
+                raise
             self._open_directory = directory
             self._emptied.add(directory)
         try:

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 
 from hybridmedia import get_hybrid_storage
+from hybridmedia.purge import purger_for
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
 from tests.command_settings import hybrid_storages, run
 from tests.s3 import Bucket
@@ -372,3 +373,21 @@ def test_disjoint_prefixes_of_one_bucket_may_be_purged(settings: Any, scratch_bu
     get_hybrid_storage().top.storage.save("photo.jpg", ContentFile(b"d"))
     run("purge_local_media", "--noinput")
     assert keys(scratch_bucket) == {"production/photo.jpg"}
+
+
+def test_a_directory_swapped_for_a_link_after_planning_is_not_followed(
+    storage: HybridStorage, local: Path, tmp_path: Path
+) -> None:
+    (local / "homes").mkdir()
+    (local / "homes/1.jpg").write_bytes(b"local")
+    purger = purger_for(storage)
+    plan = purger.plan()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "1.jpg").write_bytes(b"outside the layer")
+    (local / "homes/1.jpg").unlink()
+    (local / "homes").rmdir()
+    (local / "homes").symlink_to(outside, target_is_directory=True)
+    result = purger.execute(plan)
+    assert (result.files_deleted, result.bytes_freed) == (0, 0)
+    assert (outside / "1.jpg").read_bytes() == b"outside the layer"
