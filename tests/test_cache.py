@@ -160,6 +160,14 @@ class TestOriginCache:
             assert production.name in hybrid.url("p.jpg")
         assert methods(s3_requests) == ["HEAD", "HEAD"]  # one probe of staging per name
 
+    def test_url_layer_presumes_the_bottom_without_a_request(
+        self, hybrid: HybridStorage, seeded: Bucket, s3_requests: Requests
+    ) -> None:
+        hybrid.top.storage.save("mine.jpg", ContentFile(b"x"))
+        assert hybrid.url_layer("homes/1.jpg").name == "production"
+        assert hybrid.url_layer("mine.jpg").name == "local"
+        assert s3_requests == []
+
     @pytest.mark.parametrize(
         ("options", "fragment"),
         [

@@ -485,15 +485,23 @@ class HybridStorage(Storage):
     def url(self, name: str | None) -> str:
         if name is None:
             return self.top.storage.url(name)
+        return self._url(self.url_layer(name), name)
+
+    def url_layer(self, name: str) -> Layer:
+        """Return the layer whose URL ``url(name)`` gives, asking nothing of the bottom layer.
+
+        It is ``origin(name)`` when the top or a middle layer holds the name; otherwise the bottom
+        layer is presumed to (a badge for "served by production" on a page of a hundred photos
+        costs no request). A whited-out name gets the top layer, whose URL answers 404.
+        """
         validate_name(name)
         if self.top.storage.exists(name) or not self.lower_layers or self._is_whited_out(name):
-            return self._url(self.top, name)
+            return self.top
         *middle, bottom = self.lower_layers
         for layer in middle:
             if self._probe(layer, name).exists:
-                return self._url(layer, name)
-        # Nothing above the bottom holds the name: its URL needs no request to the bottom layer.
-        return self._url(bottom, name)
+                return layer
+        return bottom
 
     @cached_property
     def _url_memos(self) -> dict[str, LocalLRUCache]:
