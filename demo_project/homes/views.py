@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,23 +20,18 @@ class Listing:
     shadows: bool
 
 
-def serving_layer(
-    storage: HybridStorage, name: str, whiteouts: Container[str] = ()
-) -> tuple[str | None, bool]:
+def serving_layer(storage: HybridStorage, name: str) -> tuple[str | None, bool]:
     """Return ``(layer name, shadows a lower copy)`` for ``name``, deciding as ``storage.url()`` does.
 
-    Like ``url()``, this sends no request to the bottom layer: a page of N production photos must
-    not cost N HEAD requests. Only a top-layer file is checked against the lower layers.
+    ``url_layer()`` sends no request to the bottom layer: a page of N production photos must not
+    cost N HEAD requests. Only a top-layer file is checked against the lower layers.
     """
-    top, *lower = storage.layers
-    if top.storage.exists(name):
-        return top.name, storage.is_shadowed(name)
-    if not lower or name in whiteouts:
-        return None, False
-    for layer in lower[:-1]:
-        if layer.storage.exists(name):
-            return layer.name, False
-    return lower[-1].name, False
+    layer = storage.url_layer(name)
+    if layer is storage.top:
+        if not storage.top.storage.exists(name):
+            return None, False  # whited out, or in no layer at all
+        return layer.name, storage.is_shadowed(name)
+    return layer.name, False
 
 
 class HomeListView(ListView):  # type: ignore[type-arg]
@@ -50,10 +44,9 @@ class HomeListView(ListView):  # type: ignore[type-arg]
         # default_storage is a lazy proxy; isinstance() sees the configured class through it.
         storage = cast(models.FileField, Home._meta.get_field("photo")).storage
         hybrid = storage if isinstance(storage, HybridStorage) else None
-        whiteouts = set(hybrid.whiteouts()) if hybrid else set()  # One walk per page, not per photo.
         listings = []
         for home in context["homes"]:
-            layer, shadows = serving_layer(hybrid, home.photo.name, whiteouts) if hybrid else (None, False)
+            layer, shadows = serving_layer(hybrid, home.photo.name) if hybrid else (None, False)
             listings.append(Listing(home=home, url=home.photo.url, layer=layer, shadows=shadows))
         context["listings"] = listings
         context["layers"] = [layer.name for layer in hybrid.layers] if hybrid else []
