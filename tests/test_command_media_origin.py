@@ -220,3 +220,11 @@ def test_answers_come_from_the_layers_not_a_stale_origin_cache(storage: HybridSt
     production.put("late.jpg")
     assert storage.origin("late.jpg") is None
     assert run("media_origin", "late.jpg", verbosity=0) == ("production\n", "")
+
+
+def test_verbosity_3_says_how_a_url_was_mapped(storage: HybridStorage, production: Bucket) -> None:
+    production.put("a.jpg")
+    url = f"{production.endpoint_url}/{production.name}/a.jpg"
+    out, _ = run("media_origin", url, verbosity=3)
+    assert out.splitlines()[0] == f"Mapped the URL {url!r} of layer 'production' to the name 'a.jpg'."
+    assert run("media_origin", url, verbosity=2)[0].startswith("Found 'a.jpg'")
