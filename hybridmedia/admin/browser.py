@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import posixpath
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_
 from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory
 from hybridmedia.storage import HybridStorage
 from hybridmedia.storage.names import validate_directory, validate_name
+
+logger = logging.getLogger("hybridmedia.admin")
 
 #: Extensions browsers render in an <img>. SVG is left out on purpose: it can carry scripts.
 THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/bmp"})
@@ -170,7 +173,9 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             {
                 "subtitle": directory or None,
                 "directory": directory,
-                "parent_url": self.browse_url(posixpath.dirname(directory), **filters) if directory else None,
+                "parent_url": (
+                    self.browse_url(posixpath.dirname(directory), **{**filters, "q": ""}) if directory else None
+                ),
                 "crumbs": self.breadcrumbs(directory),
                 "rows": [self.make_row(storage, entry, filters) for entry in page.object_list],
                 "page": page,
@@ -208,7 +213,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return entries
 
     def make_row(self, storage: HybridStorage, entry: Entry, filters: dict[str, str]) -> Row:
-        link = self.browse_url(entry.path, **filters) if entry.is_dir else self.detail_url(entry.path)
+        # The search is for the current directory; the filters follow the user into subdirectories.
+        link = self.browse_url(entry.path, **{**filters, "q": ""}) if entry.is_dir else self.detail_url(entry.path)
         return Row(entry, link, self.entry_badges(storage, entry), self.thumbnail_url(entry))
 
     def entry_badges(self, storage: HybridStorage, entry: Entry) -> SafeString:
@@ -406,6 +412,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.message_user(request, _("“%(name)s” has no local copy to delete.") % {"name": name}, messages.WARNING)
             return HttpResponseRedirect(self.detail_url(name))
         top.storage.delete(name)
+        logger.info("%s deleted the %r copy of %r in the admin.", request.user, top.name, name)
         report = inspect_file(storage, name, compare_max_bytes=0)
         serving = report.serving
         if serving is not None:
@@ -445,6 +452,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return self._config_error(request, exc)
         name = self._name_from(request.POST)
         if storage.restore(name):
+            logger.info("%s restored %r (dropped its whiteout) in the admin.", request.user, name)
             self.message_user(request, _("Restored “%(name)s”: it shows again.") % {"name": name}, messages.SUCCESS)
         else:
             self.message_user(request, _("“%(name)s” was not whited out.") % {"name": name}, messages.WARNING)
