@@ -311,3 +311,13 @@ def test_local_changes_show_at_once(admin_client: Client, tree: HybridStorage) -
     tree.restore("homes/3.jpg")
     names = [row.entry.name for row in admin_client.get(BROWSER, {"dir": "homes"}).context["rows"]]
     assert names == ["interiors", "1.jpg", "2.jpg", "3.jpg", "fresh.jpg", "new.jpg"]
+
+
+@pytest.mark.django_db
+def test_directory_links_keep_filters_but_not_the_search(admin_client: Client, tree: HybridStorage) -> None:
+    response = admin_client.get(BROWSER, {"dir": "homes", "q": "inter", "layer": "production"})
+    assert [row.entry.name for row in response.context["rows"]] == []  # directories have no serving layer
+    response = admin_client.get(BROWSER, {"dir": "homes", "q": "inter", "shadowed": ""})
+    assert rows(response)["interiors"].link == f"{BROWSER}?dir=homes%2Finteriors"
+    response = admin_client.get(BROWSER, {"dir": "homes/interiors", "q": "kit", "layer": "production"})
+    assert response.context["parent_url"] == f"{BROWSER}?dir=homes&layer=production"
