@@ -321,3 +321,32 @@ def test_directory_links_keep_filters_but_not_the_search(admin_client: Client, t
     assert rows(response)["interiors"].link == f"{BROWSER}?dir=homes%2Finteriors"
     response = admin_client.get(BROWSER, {"dir": "homes/interiors", "q": "kit", "layer": "production"})
     assert response.context["parent_url"] == f"{BROWSER}?dir=homes&layer=production"
+
+
+@pytest.mark.django_db
+def test_three_layers_show_the_middle_layer(
+    admin_client: Client, settings: Any, local_config: dict[str, Any], make_bucket: Any
+) -> None:
+    staging, production = make_bucket(), make_bucket()
+    production.put("homes/1.jpg", b"production")
+    production.put("homes/2.jpg", b"production")
+    staging.put("homes/2.jpg", b"staging edit")
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": "hybridmedia.storage.HybridStorage",
+            "OPTIONS": {"layers": ["local", "staging", "production"]},
+        },
+        "local": local_config,
+        "staging": staging.config(),
+        "production": production.config(),
+        "staticfiles": support.STATICFILES,
+    }
+    listed = rows(admin_client.get(BROWSER, {"dir": "homes"}))
+    assert 'hm-badge--bottom" data-layer="production"' in listed["1.jpg"].badges
+    assert 'hm-badge--middle" data-layer="staging"' in listed["2.jpg"].badges
+    assert "Served by staging; held by staging, production" in listed["2.jpg"].badges
+    assert not listed["2.jpg"].entry.shadowed  # only a top-layer copy shadows
+    detail = admin_client.get(DETAIL, {"name": "homes/2.jpg"})
+    assert [copy.present for copy in detail.context["report"].copies] == [False, True, True]
+    assert detail.context["report"].serving.layer.name == "staging"
+    assert detail.context["warning"] is None

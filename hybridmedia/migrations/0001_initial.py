@@ -4,24 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='MediaFile',
+            name="MediaFile",
             fields=[
-                ('name', models.CharField(max_length=1024, primary_key=True, serialize=False, verbose_name='name')),
+                ("name", models.CharField(max_length=1024, primary_key=True, serialize=False, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'media file',
-                'verbose_name_plural': 'media files',
-                'db_table': 'hybridmedia_mediafile_unmanaged',
-                'managed': False,
-                'default_permissions': ('view', 'delete'),
+                "verbose_name": "media file",
+                "verbose_name_plural": "media files",
+                "db_table": "hybridmedia_mediafile_unmanaged",
+                "managed": False,
+                "default_permissions": ("view", "delete"),
             },
         ),
     ]
