@@ -10,6 +10,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.stores import shared_store_problems
 
 
 def hybrid_aliases() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -47,6 +48,16 @@ def check_hybrid_storages(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             _ = storage.layers, storage.origin_cache
         except LayerConfigurationError as exc:
             errors.append(Error(exc.message, hint=exc.hint, obj=f"STORAGES[{alias!r}]", id=exc.check_id))
+            continue
+        errors += [
+            Error(
+                problem,
+                hint="Writes and purges of the write layer would reach the lower layer's files.",
+                obj=f"STORAGES[{alias!r}]",
+                id="hybridmedia.E011",
+            )
+            for problem in shared_store_problems(storage)
+        ]
     return errors
 
 

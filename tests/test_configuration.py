@@ -132,6 +132,24 @@ class TestChecks:
             call_command("check")
         assert "HINT:" in str(caught.value)
 
+    def test_e011_write_layer_in_the_same_store_as_a_lower_layer(self, settings: Any, tmp_path: Any) -> None:
+        same = {"BACKEND": FS, "OPTIONS": {"location": str(tmp_path)}}
+        inside = {"BACKEND": FS, "OPTIONS": {"location": str(tmp_path / "local")}}
+        for top in (same, inside):
+            hybrid_with(settings, {"layers": [{"name": "dev", "storage": top}, {"name": "prod", "storage": same}]})
+            with pytest.raises(SystemCheckError, match="hybridmedia.E011") as caught:
+                call_command("check")
+            assert "'prod'" in str(caught.value)
+
+    def test_e011_same_bucket_and_location(self, settings: Any, production: Any) -> None:
+        hybrid_with(
+            settings,
+            {"layers": [{"name": "dev", "storage": production.config()}, "production"]},
+            production=production.config(),
+        )
+        with pytest.raises(SystemCheckError, match="hybridmedia.E011"):
+            call_command("check")
+
     def test_lists_itself(self, settings: Any) -> None:
         hybrid_with(settings, {"layers": ["local", "default"]})
         with pytest.raises(SystemCheckError, match=r"STORAGES\['default'\] lists itself"):
