@@ -41,10 +41,13 @@ def test_pages_add_up_to_listdir(hybrid: HybridStorage, production: Bucket) -> N
 
 
 def test_entries_name_every_layer_that_lists_them(hybrid: HybridStorage, production: Bucket) -> None:
-    production.put_many(["d/shared.jpg", "d/prod.jpg"])
+    production.put("d/shared.jpg")
+    production.put("d/prod.jpg", b"production bytes")
     hybrid.top.storage.save("d/shared.jpg", ContentFile(b"x"))
     hybrid.top.storage.save("d/mine.jpg", ContentFile(b"x"))
     page = hybrid.listdir_page("d")
+    assert page.entries[1].size == len(b"production bytes") and page.entries[1].modified is not None
+    assert page.entries[0].size is None  # the filesystem's listing tells no sizes
     assert [(e.name, e.is_dir, e.layers) for e in page.entries] == [
         ("mine.jpg", False, ("local",)),
         ("prod.jpg", False, ("production",)),

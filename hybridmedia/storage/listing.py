@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.storage import Storage
@@ -23,11 +24,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Entry:
-    """A name in a directory listing, and which layers list it (top first)."""
+    """A name in a directory listing, and which layers list it (top first).
+
+    ``size`` and ``modified`` are the serving (first listed) layer's, when its listing tells them
+    (an S3 listing does, for files); ``None`` otherwise.
+    """
 
     name: str
     is_dir: bool
     layers: tuple[str, ...]
+    size: int | None = None
+    modified: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -46,18 +53,21 @@ def _keys(directories: Iterable[str], files: Iterable[str]) -> list[str]:
     return sorted([f"{d}/" for d in directories] + list(files))
 
 
-def _generic_page(storage: Storage, path: str, after: str, limit: int) -> tuple[list[str], bool]:
+Stats = dict[str, tuple[int | None, datetime | None]]
+
+
+def _generic_page(storage: Storage, path: str, after: str, limit: int) -> tuple[list[str], bool, Stats]:
     try:
         directories, files = storage.listdir(path)
     except Exception as exc:
         if is_missing(exc):
-            return [], False
+            return [], False, {}
         raise
     keys = [key for key in _keys(directories, files) if key > after]
-    return keys[:limit], len(keys) > limit
+    return keys[:limit], len(keys) > limit, {}
 
 
-def _s3_page(storage: Any, path: str, after: str, limit: int) -> tuple[list[str], bool]:
+def _s3_page(storage: Any, path: str, after: str, limit: int) -> tuple[list[str], bool, Stats]:
     from storages.utils import clean_name
 
     prefix = storage._normalize_name(clean_name(path)) if path else storage._normalize_name("")
@@ -70,15 +80,19 @@ def _s3_page(storage: Any, path: str, after: str, limit: int) -> tuple[list[str]
     if after:
         params["Marker"] = prefix + after
     keys: set[str] = set()
+    stats: Stats = {}
     while True:
         response = client.list_objects(**params)
         found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
         found += [entry["Key"] for entry in response.get("Contents", [])]
         # A directory equal to the marker may come back once more (its keys sort after the marker).
         keys.update(key[len(prefix) :] for key in found if key[len(prefix) :] > after)
+        for entry in response.get("Contents", []):
+            stats[entry["Key"][len(prefix) :]] = (entry.get("Size"), entry.get("LastModified"))
         truncated = bool(response.get("IsTruncated"))
         if len(keys) >= limit or not truncated or not found:
-            return sorted(keys)[:limit], truncated or len(keys) > limit
+            page = sorted(keys)[:limit]
+            return page, truncated or len(keys) > limit, {key: stats[key] for key in page if key in stats}
         params["Marker"] = response.get("NextMarker") or max(found)
 
 
@@ -87,28 +101,33 @@ def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 10
     path = path.strip("/")
     hidden = hybrid._whiteouts_in(path)
     holders: dict[str, list[str]] = {}
+    stats: Stats = {}
     more = False
     layer: Layer
     for layer in hybrid.layers:
         storage = layer.storage
         if layer is hybrid.top:
-            keys, layer_more = _generic_page(storage, path, after, limit)
+            keys, layer_more, layer_stats = _generic_page(storage, path, after, limit)
         else:
 
-            def page(storage: Any = storage) -> tuple[list[str], bool]:
+            def page(storage: Any = storage) -> tuple[list[str], bool, Stats]:
                 if is_s3(storage):
                     return _s3_page(storage, path, after, limit)
                 return _generic_page(storage, path, after, limit)
 
-            keys, layer_more = hybrid._ask(layer, page)
+            keys, layer_more, layer_stats = hybrid._ask(layer, page)
             keys = [key for key in keys if key.endswith("/") or key not in hidden]
         if layer is hybrid.top and path in ("", "."):
             keys = [key for key in keys if key != f"{WHITEOUT_DIR}/"]
         more = more or layer_more
         for key in keys:
+            if key not in holders and key in layer_stats:
+                stats[key] = layer_stats[key]  # the serving layer's own figures
             holders.setdefault(key, []).append(layer.name)
     ordered = sorted(holders)
     if len(ordered) > limit:
         ordered, more = ordered[:limit], True
-    entries = [Entry(name=key.rstrip("/"), is_dir=key.endswith("/"), layers=tuple(holders[key])) for key in ordered]
+    entries = [
+        Entry(key.rstrip("/"), key.endswith("/"), tuple(holders[key]), *stats.get(key, (None, None))) for key in ordered
+    ]
     return ListingPage(entries, ordered[-1] if more and ordered else None)
