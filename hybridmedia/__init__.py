@@ -11,13 +11,15 @@ if TYPE_CHECKING:
     from hybridmedia.storage import HybridStorage
 
 
-def get_hybrid_storage(alias: str = "default") -> HybridStorage:
-    """Return the ``HybridStorage`` configured as ``STORAGES[alias]``."""
+def get_hybrid_storage(alias: str | None = None) -> HybridStorage:
+    """Return the ``HybridStorage`` configured as ``STORAGES[alias]`` (``HYBRIDMEDIA_STORAGE_ALIAS`` by default)."""
     from django.core.exceptions import ImproperlyConfigured
     from django.core.files.storage import InvalidStorageError, storages
 
+    from hybridmedia.conf import app_settings
     from hybridmedia.storage import HybridStorage
 
+    alias = alias or app_settings.STORAGE_ALIAS
     try:
         storage = storages[alias]
     except InvalidStorageError as exc:

@@ -196,6 +196,11 @@ class TestGetHybridStorage:
     def test_returns_the_configured_hybrid(self, configured: dict[str, Any]) -> None:
         assert get_hybrid_storage() is storages["default"]
 
+    def test_the_default_alias_is_a_setting(self, configured: dict[str, Any], settings: Any) -> None:
+        settings.STORAGES = {"media": configured["default"], **configured}
+        settings.HYBRIDMEDIA_STORAGE_ALIAS = "media"
+        assert get_hybrid_storage() is storages["media"]
+
     def test_unknown_alias(self, configured: dict[str, Any]) -> None:
         with pytest.raises(ImproperlyConfigured, match="There is no storage 'media'"):
             get_hybrid_storage("media")

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import filesizeformat
 
 from hybridmedia import get_hybrid_storage
+from hybridmedia.conf import app_settings
 from hybridmedia.purge import normalize_prefixes
 from hybridmedia.storage import HybridStorage
 from hybridmedia.storage.cache import bypass_cache
@@ -41,9 +42,10 @@ class HybridStorageCommand(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--storage",
-            default="default",
+            default=app_settings.STORAGE_ALIAS,  # read when the command runs, so settings apply
             metavar="ALIAS",
-            help="The settings.STORAGES alias of the HybridStorage to use (default: 'default').",
+            help="The settings.STORAGES alias of the HybridStorage to use "
+            "(default: settings.HYBRIDMEDIA_STORAGE_ALIAS, which defaults to 'default').",
         )
 
     def execute(self, *args: Any, **options: Any) -> Any:
