@@ -102,7 +102,9 @@ def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 10
     hidden = hybrid._whiteouts_in(path)
     holders: dict[str, list[str]] = {}
     stats: Stats = {}
-    more = False
+    # The last key each truncated layer listed: past the smallest, some layer's keys are unknown yet.
+    # (A layer's whited-out keys are dropped below, so its page can be short of ``limit``.)
+    horizons: list[str] = []
     layer: Layer
     for layer in hybrid.layers:
         storage = layer.storage
@@ -116,18 +118,22 @@ def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 10
                 return _generic_page(storage, path, after, limit)
 
             keys, layer_more, layer_stats = hybrid._ask(layer, page)
+        if layer_more and keys:
+            horizons.append(keys[-1])
+        if layer is not hybrid.top:
             keys = [key for key in keys if key.endswith("/") or key not in hidden]
         if layer is hybrid.top and path in ("", "."):
             keys = [key for key in keys if key != f"{WHITEOUT_DIR}/"]
-        more = more or layer_more
         for key in keys:
             if key not in holders and key in layer_stats:
                 stats[key] = layer_stats[key]  # the serving layer's own figures
             holders.setdefault(key, []).append(layer.name)
-    ordered = sorted(holders)
+    known = min(horizons) if horizons else None
+    ordered = sorted(key for key in holders if known is None or key <= known)
     if len(ordered) > limit:
-        ordered, more = ordered[:limit], True
+        ordered = ordered[:limit]
+        known = ordered[-1]
     entries = [
         Entry(key.rstrip("/"), key.endswith("/"), tuple(holders[key]), *stats.get(key, (None, None))) for key in ordered
     ]
-    return ListingPage(entries, ordered[-1] if more and ordered else None)
+    return ListingPage(entries, known)
