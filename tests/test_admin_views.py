@@ -169,25 +169,36 @@ def test_whited_out_rows_are_marked(admin_client: Client, tree: HybridStorage) -
 
 
 @pytest.mark.django_db
-def test_pagination_of_a_large_directory(admin_client: Client, media: HybridStorage, production: s3.Bucket) -> None:
-    for number in range(150):
-        production.put(f"big/p{number:04d}.txt", b"p")
+def test_counting_numbers_the_pages_of_a_large_directory(
+    admin_client: Client, media: HybridStorage, production: s3.Bucket
+) -> None:
+    production.put_many([f"big/p{number:04d}.txt" for number in range(150)], b"p")
     for number in range(100):
         media.save(f"big/l{number:04d}.txt", ContentFile(b"local"))
-    first = admin_client.get(BROWSER, {"dir": "big"})
+    first = admin_client.get(BROWSER, {"dir": "big", "count": "1"})
     assert first.context["result_count"] == 250
     assert len(first.context["rows"]) == 100
     assert first.context["rows"][0].entry.name == "l0000.txt"
     assert all(row.entry.stat.size is not None for row in first.context["rows"])
     labels = [link["label"] for link in first.context["page_links"]]
     assert labels == [1, 2, 3]
-    third = admin_client.get(BROWSER, {"dir": "big", "p": "3"})
+    assert first.context["page_links"][2]["url"] == f"{BROWSER}?dir=big&count=1&p=3"
+    assert "Counting lists the whole directory." in first.content.decode()
+    third = admin_client.get(BROWSER, {"dir": "big", "count": "1", "p": "3"})
     names = [row.entry.name for row in third.context["rows"]]
     assert names[0] == "p0100.txt" and names[-1] == "p0149.txt" and len(names) == 50
     assert 'data-layer="production"' in third.content.decode()
     # An out-of-range or malformed page number shows a valid page instead of an error.
-    assert admin_client.get(BROWSER, {"dir": "big", "p": "99"}).context["page"].number == 3
-    assert admin_client.get(BROWSER, {"dir": "big", "p": "x"}).context["page"].number == 1
+    assert admin_client.get(BROWSER, {"dir": "big", "count": "1", "p": "99"}).context["page"].number == 3
+    assert admin_client.get(BROWSER, {"dir": "big", "count": "1", "p": "x"}).context["page"].number == 1
+    # Without counting, the same directory pages natively and offers the count as a link.
+    plain = admin_client.get(BROWSER, {"dir": "big"})
+    assert "result_count" not in plain.context and plain.context["count_url"] == f"{BROWSER}?dir=big&count=1"
+    assert [row.entry.name for row in plain.context["rows"]] == names_of(first)
+
+
+def names_of(response: Any) -> list[str]:
+    return [row.entry.name for row in response.context["rows"]]
 
 
 @pytest.mark.django_db
@@ -284,24 +295,32 @@ def test_a_browser_for_a_non_hybrid_storage_explains_itself(admin_client: Client
 
 
 @pytest.mark.django_db
-def test_paging_reuses_the_production_listing_until_refresh(
+def test_filtered_paging_reuses_the_production_listing_until_refresh(
     admin_client: Client, media: HybridStorage, production: s3.Bucket, s3_requests: list[tuple[str, str]]
 ) -> None:
-    for number in range(120):
-        production.put(f"many/{number:03d}.txt", b"p")
-    admin_client.get(BROWSER, {"dir": "many"})
+    production.put_many([f"many/{number:03d}.txt" for number in range(120)], b"p")
+    admin_client.get(BROWSER, {"dir": "many", "count": "1"})
     s3_requests.clear()
     for page in ("2", "1"):
-        assert admin_client.get(BROWSER, {"dir": "many", "p": page}).status_code == 200
+        assert admin_client.get(BROWSER, {"dir": "many", "count": "1", "p": page}).status_code == 200
     assert admin_client.get(BROWSER, {"dir": "many", "q": "11"}).context["result_count"] == 11
     assert s3_requests == []  # sizes and times came with the listing; the listing was reused
 
     production.put("many/new.txt", b"p")
     s3_requests.clear()
-    assert admin_client.get(BROWSER, {"dir": "many"}).context["result_count"] == 120
-    refreshed = admin_client.get(BROWSER, {"dir": "many", "refresh": "1"})
+    assert admin_client.get(BROWSER, {"dir": "many", "count": "1"}).context["result_count"] == 120
+    refreshed = admin_client.get(BROWSER, {"dir": "many", "count": "1", "refresh": "1"})
     assert refreshed.context["result_count"] == 121
     assert [method for method, _url in s3_requests] == ["GET"]  # one listing request, no HEADs
+    assert f'href="{BROWSER}?dir=many&amp;count=1&amp;refresh=1"' in refreshed.content.decode()
+
+    # An unfiltered page is never cached: it asks production once and sees the new file at once.
+    production.put("many/000-newer.txt", b"p")
+    s3_requests.clear()
+    plain = admin_client.get(BROWSER, {"dir": "many"})
+    assert names_of(plain)[:2] == ["000-newer.txt", "000.txt"]
+    assert [method for method, _url in s3_requests] == ["GET"]
+    assert "hm-refresh" not in plain.content.decode()
 
 
 @pytest.mark.django_db

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from hybridmedia import get_hybrid_storage
 from hybridmedia.admin.badges import STYLESHEET, layer_badge, status_badge
 from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_file
-from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory
+from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory, read_page
 from hybridmedia.storage import HybridStorage
 from hybridmedia.storage.names import validate_directory, validate_name
 
@@ -59,9 +59,11 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     #: The ``STORAGES`` alias of the hybrid to browse.
     storage_alias = "default"
     list_per_page = 100
-    #: Seconds a lower layer's directory listing is reused while paging and filtering (0: never).
+    #: Seconds a lower layer's whole-directory listing (filters, search, counting) is reused (0: never).
     #: The top layer is always listed fresh; "Refresh" in the browser bypasses the cache.
     listing_max_age = 60
+    #: How many earlier pages' markers an unfiltered page's URL carries for its "Previous" link.
+    marker_trail = 10
     compare_max_bytes = COMPARE_MAX_BYTES
     #: ``"admin"``: thumbnails stream through the admin (works with private buckets and without
     #: presigned URLs); ``"url"``: the serving layer's own URL (public buckets, CDNs).
@@ -150,23 +152,14 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return self._config_error(request, exc)
         directory = validate_directory(request.GET.get("dir", "")).strip("/")
         query = request.GET.get("q", "").strip()
-        layer_filter = request.GET.get("layer", "")
-        shadowed_only = request.GET.get("shadowed") == "1"
-        whiteouts_only = request.GET.get("whiteouts") == "1"
         filters = {
             "q": query,
-            "layer": layer_filter,
-            "shadowed": "1" if shadowed_only else "",
-            "whiteouts": "1" if whiteouts_only else "",
+            "layer": request.GET.get("layer", ""),
+            "shadowed": "1" if request.GET.get("shadowed") == "1" else "",
+            "whiteouts": "1" if request.GET.get("whiteouts") == "1" else "",
         }
-
-        refresh = request.GET.get("refresh") == "1"
-        listing = read_directory(storage, directory, 0 if refresh else self.listing_max_age)
-        if not listing.exists:
-            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
-        entries = self.filter_entries(listing.entries, query, layer_filter, shadowed_only, whiteouts_only)
-        page = Paginator(entries, self.list_per_page).get_page(request.GET.get("p"))
-        errors = listing.errors + fill_stats(page.object_list, storage)
+        filtered = any(filters.values())
+        counting = request.GET.get("count") == "1"
 
         context = self.base_context(request, _("Media files"))
         context.update(
@@ -177,23 +170,83 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     self.browse_url(posixpath.dirname(directory), **{**filters, "q": ""}) if directory else None
                 ),
                 "crumbs": self.breadcrumbs(directory),
-                "rows": [self.make_row(storage, entry, filters) for entry in page.object_list],
-                "page": page,
-                "page_links": self.page_links(page, directory, filters),
-                "result_count": len(entries),
-                "total_count": len(listing.entries),
-                "filtered": any(filters.values()),
+                "filtered": filtered,
                 "query": query,
                 "filters": filters,
                 "layer_choices": self.layer_choices(storage, directory, filters),
                 "toggle_choices": self.toggle_choices(directory, filters),
                 "clear_filters_url": self.browse_url(directory),
-                "refresh_url": self.browse_url(directory, **filters, refresh="1"),
-                "layer_errors": _unique_errors(errors),
                 "layers": [(layer, layer_badge(storage, layer)) for layer in storage.layers],
             }
         )
+        if filtered or counting:
+            context.update(self.whole_directory_context(request, storage, directory, filters, counting))
+        else:
+            context.update(self.page_context(request, storage, directory))
         return TemplateResponse(request, self.browser_template, context)
+
+    def whole_directory_context(
+        self, request: HttpRequest, storage: HybridStorage, directory: str, filters: dict[str, str], counting: bool
+    ) -> dict[str, Any]:
+        """List every layer's whole directory: filters, the search and counting need every name."""
+        refresh = request.GET.get("refresh") == "1"
+        listing = read_directory(storage, directory, 0 if refresh else self.listing_max_age)
+        if not listing.exists:
+            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
+        entries = self.filter_entries(
+            listing.entries, filters["q"], filters["layer"], bool(filters["shadowed"]), bool(filters["whiteouts"])
+        )
+        page = Paginator(entries, self.list_per_page).get_page(request.GET.get("p"))
+        errors = listing.errors + fill_stats(page.object_list, storage)
+        state = {**filters, "count": "1" if counting else ""}
+        return {
+            "whole_listing": True,
+            "rows": [self.make_row(storage, entry, filters) for entry in page.object_list],
+            "page": page,
+            "page_links": self.page_links(page, directory, state),
+            "result_count": len(entries),
+            "total_count": len(listing.entries),
+            "uncounted_url": self.browse_url(directory) if counting and not any(filters.values()) else None,
+            "refresh_url": self.browse_url(directory, **state, refresh="1"),
+            "layer_errors": _unique_errors(errors),
+        }
+
+    def page_context(self, request: HttpRequest, storage: HybridStorage, directory: str) -> dict[str, Any]:
+        """Read one page after the ``after`` marker: its cost does not grow with the directory."""
+        after = _marker(request.GET.get("after", ""))
+        trail = [marker for marker in map(_marker, request.GET.getlist("back")) if marker][-self.marker_trail :]
+        number = _page_number(request.GET.get("p")) if after else 1
+        listing = read_page(storage, directory, after, self.list_per_page)
+        if not listing.exists:
+            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
+        errors = listing.errors + fill_stats(listing.entries, storage)
+        if not after:
+            previous_url = None
+        elif trail:
+            previous_url = self.page_url(directory, trail[-1], trail[:-1], number - 1)
+        else:
+            # The first page, unless the trail was cut short: then only "First" goes back.
+            previous_url = self.browse_url(directory) if number <= 2 else None
+        next_url = None
+        if listing.next_after is not None:
+            next_trail = [*trail, after] if after else []
+            next_url = self.page_url(directory, listing.next_after, next_trail[-self.marker_trail :], number + 1)
+        return {
+            "whole_listing": False,
+            "rows": [self.make_row(storage, entry, {}) for entry in listing.entries],
+            "page_number": number,
+            "first_url": self.browse_url(directory) if after else None,
+            "previous_url": previous_url,
+            "next_url": next_url,
+            "count_url": self.browse_url(directory, count="1"),
+            "layer_errors": _unique_errors(errors),
+        }
+
+    def page_url(self, directory: str, after: str, trail: list[str], number: int) -> str:
+        """The URL of an unfiltered page starting after ``after``; ``trail`` holds earlier pages' markers."""
+        params = [("dir", directory), ("after", after), *(("back", marker) for marker in trail), ("p", str(number))]
+        base = self._url("changelist")
+        return f"{base}?{urlencode([(key, value) for key, value in params if value])}"
 
     def filter_entries(
         self, entries: list[Entry], query: str, layer: str, shadowed_only: bool, whiteouts_only: bool
@@ -457,6 +510,20 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         else:
             self.message_user(request, _("“%(name)s” was not whited out.") % {"name": name}, messages.WARNING)
         return HttpResponseRedirect(self.detail_url(name))
+
+
+def _marker(value: str) -> str:
+    # A marker is only compared with keys, never opened; still, refuse what no S3 key can be.
+    if len(value) > 1024 or any(ord(char) < 32 for char in value):
+        return ""
+    return value
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(int(value or ""), 2)  # a page after a marker is never the first
+    except ValueError:
+        return 2
 
 
 def is_thumbnail_type(name: str) -> bool:

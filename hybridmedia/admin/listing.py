@@ -1,8 +1,12 @@
 """Reading one directory of a hybrid layer by layer, for the media browser.
 
 The hybrid's own ``listdir()`` merges the layers and forgets which layer holds what; the browser needs
-exactly that, for thousands of names, without one request per name. So each layer is listed once, and
-for S3 (django-storages) the listing also keeps each object's size and modification time, which
+exactly that, for thousands of names, without one request per name.
+
+``read_page()`` serves the unfiltered browser: one page in S3 key order through the hybrid's
+``listdir_page()``, one listing request per lower layer whatever the directory's size.
+``read_directory()`` lists each layer's whole directory once, for what needs every name (filters,
+search, counting); for S3 (django-storages) it keeps each object's size and modification time, which
 ``listdir()`` drops. Names, whiteouts and "which layer serves" follow the hybrid's rules.
 """
 
@@ -25,6 +29,7 @@ from django.utils import timezone
 
 from hybridmedia.admin.redact import describe_error
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage, Layer
+from hybridmedia.storage import listing as storage_listing
 from hybridmedia.storage.names import is_missing, whiteout_marker
 from hybridmedia.storage.probe import is_s3
 
@@ -69,6 +74,11 @@ class Entry:
     stat: Stat | None = None
 
     @property
+    def key(self) -> str:
+        """The entry's place in S3 key order, the order pages follow: a directory sorts as ``name/``."""
+        return f"{self.name}/" if self.is_dir else self.name
+
+    @property
     def serving(self) -> Layer | None:
         """The layer that serves the entry; ``None`` when a whiteout hides it."""
         if self.whited_out:
@@ -98,12 +108,31 @@ class Directory:
     exists: bool
 
 
+@dataclass
+class DirectoryPage:
+    """One page of a directory: visible entries after a marker, in key order, directories first."""
+
+    path: str
+    entries: list[Entry]
+    errors: list[LayerError]
+    exists: bool
+    #: The marker of the next page (the last entry's key in S3 order); ``None`` on the last page.
+    next_after: str | None
+
+
 def ask(storage: HybridStorage, layer: Layer, call: Callable[[], T]) -> T:
     """Run ``call`` against ``layer`` the way the hybrid does: a lower layer that recently failed to
     answer fails at once (``LayerUnavailable``) instead of making every admin page wait for it."""
     if layer.writable:
         return call()
     return storage.availability.ask(layer.name, layer.storage, call)
+
+
+def _as_setting_time(modified: datetime | None) -> datetime | None:
+    # S3 answers in UTC; without USE_TZ Django compares and displays naive local times.
+    if modified is not None and not settings.USE_TZ:
+        return timezone.make_naive(modified)
+    return modified
 
 
 def _list_s3(storage: Storage, path: str, listing: LayerListing) -> None:
@@ -125,10 +154,8 @@ def _list_s3(storage: Storage, path: str, listing: LayerListing) -> None:
         for entry in page.get("Contents", ()):
             if entry["Key"] == prefix:  # a "directory marker" object, not a file
                 continue
-            modified = entry.get("LastModified")
-            if modified is not None and not settings.USE_TZ:
-                modified = timezone.make_naive(modified)
-            listing.files[posixpath.relpath(entry["Key"], prefix)] = Stat(entry.get("Size"), modified)
+            stat = Stat(entry.get("Size"), _as_setting_time(entry.get("LastModified")))
+            listing.files[posixpath.relpath(entry["Key"], prefix)] = stat
     listing.found = bool(listing.directories or listing.files)
 
 
@@ -285,3 +312,44 @@ def stat_file(layer: Layer, name: str) -> Stat:
     with contextlib.suppress(NotImplementedError):
         stat.modified = layer.storage.get_modified_time(name)
     return stat
+
+
+def read_page(storage: HybridStorage, path: str, after: str = "", limit: int = 100) -> DirectoryPage:
+    """Return the ``limit`` visible entries of the directory ``path`` that sort after ``after``.
+
+    The page comes from ``HybridStorage.listdir_page()``: one listing request per lower layer, memory
+    proportional to the page, S3 files with their listed size and time. If a layer fails, the page is
+    cut from ``read_directory()`` instead, which renders the layers that answer and reports the others.
+    """
+    path = path.strip("/")
+    try:
+        page = storage.listdir_page(path, after=after, limit=limit)
+    except Exception:  # noqa: BLE001 - read_directory() names the failing layer in a banner.
+        return _cut_page(read_directory(storage, path), after, limit)
+    entries = [_page_entry(storage, path, item) for item in page.entries]
+    entries.sort(key=lambda entry: not entry.is_dir)  # stable: key order within each group
+    exists = bool(entries or page.next_after or after) or _exists_without_entries(storage, path)
+    return DirectoryPage(path, entries, [], exists, page.next_after)
+
+
+def _page_entry(storage: HybridStorage, path: str, item: storage_listing.Entry) -> Entry:
+    stat = None
+    if not item.is_dir and (item.size is not None or item.modified is not None):
+        stat = Stat(item.size, _as_setting_time(item.modified))
+    holders = [storage.layer(name) for name in item.layers]
+    return Entry(item.name, posixpath.join(path, item.name), item.is_dir, holders, stat=stat)
+
+
+def _exists_without_entries(storage: HybridStorage, path: str) -> bool:
+    # An empty first page: the directory exists if the top layer has it (possibly empty) or a
+    # whiteout hides what a lower layer holds there. Both are local reads.
+    return path == "" or _list_layer(storage.top, path).found or bool(_whiteouts(storage, path))
+
+
+def _cut_page(directory: Directory, after: str, limit: int) -> DirectoryPage:
+    visible = sorted((entry for entry in directory.entries if not entry.whited_out), key=lambda entry: entry.key)
+    visible = [entry for entry in visible if entry.key > after]
+    entries = visible[:limit]
+    next_after = entries[-1].key if len(visible) > limit else None
+    entries.sort(key=lambda entry: not entry.is_dir)
+    return DirectoryPage(directory.path, entries, directory.errors, directory.exists, next_after)
