@@ -250,9 +250,7 @@ def _parse_options(
             )
         option = known[key]
         if option.keyword in options:
-            raise LayerURLError(
-                f"Layer URL {_redact(url)!r} sets {option.keyword!r} twice (through {key!r})."
-            )
+            raise LayerURLError(f"Layer URL {_redact(url)!r} sets {option.keyword!r} twice (through {key!r}).")
         try:
             options[option.keyword] = option.parse(value)
         except ValueError as exc:
@@ -268,9 +266,7 @@ def _no_authority(url: str, kind: str, netloc: str, path: str) -> None:
         )
 
 
-def _filesystem(
-    url: str, netloc: str, path: str, raw: dict[str, str], base_dir: Path | None
-) -> dict[str, Any]:
+def _filesystem(url: str, netloc: str, path: str, raw: dict[str, str], base_dir: Path | None) -> dict[str, Any]:
     if netloc not in {"", "localhost"}:
         raise LayerURLError(
             f"Layer URL {_redact(url)!r} names the host {netloc!r}. A file URL needs an absolute path "
@@ -344,13 +340,9 @@ def _dotted(url: str, scheme: str, netloc: str, path: str, raw: dict[str, str]) 
     try:
         backend = import_string(scheme)
     except ImportError as exc:
-        raise LayerURLError(
-            f"The backend {scheme!r} of layer URL {_redact(url)!r} cannot be imported: {exc}."
-        ) from exc
+        raise LayerURLError(f"The backend {scheme!r} of layer URL {_redact(url)!r} cannot be imported: {exc}.") from exc
     if not (isinstance(backend, type) and issubclass(backend, Storage)):
-        raise LayerURLError(
-            f"The scheme {scheme!r} of layer URL {_redact(url)!r} is not a Django Storage class."
-        )
+        raise LayerURLError(f"The scheme {scheme!r} of layer URL {_redact(url)!r} is not a Django Storage class.")
     options = {key: _json_or_text(value) for key, value in raw.items()}
     accepted = _keyword_arguments(backend)
     if accepted is not None:
@@ -372,8 +364,7 @@ def _keyword_arguments(backend: type) -> set[str] | None:
     return {
         parameter.name
         for parameter in parameters
-        if parameter.name != "self"
-        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        if parameter.name != "self" and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
     }
 
 
@@ -394,8 +385,7 @@ def storage_from_url(
     name = name if name is not None else (unquote(fragment) or None)
     if name is not None and not LAYER_NAME.fullmatch(name):
         raise LayerURLError(
-            f"Layer URL {_redact(url)!r} has the invalid layer name {name!r}; use letters, digits, "
-            f"'-' and '_'."
+            f"Layer URL {_redact(url)!r} has the invalid layer name {name!r}; use letters, digits, '-' and '_'."
         )
     if CREDENTIALS_OPTION in raw and scheme != "s3":
         raise LayerURLError(
@@ -462,9 +452,7 @@ def storages_from_urls(
                 f"STORAGES entry; give the layer another name with #name."
             )
         if name in seen:
-            raise LayerURLError(
-                f"Two layer URLs are named {name!r}; give each layer its own name with #name."
-            )
+            raise LayerURLError(f"Two layer URLs are named {name!r}; give each layer its own name with #name.")
         seen.add(name)
     if "layers" in hybrid_options:
         raise LayerURLError("storages_from_urls() builds the layers option itself; pass the layers as URLs.")

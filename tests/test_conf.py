@@ -84,9 +84,7 @@ def test_layers_are_named_by_fragment_or_name_option() -> None:
 
 
 def test_hybrid_options_pass_through_to_the_hybrid() -> None:
-    built = storages_from_urls(
-        ["memory://", "memory://"], lower_delete="error", cache="media", cache_timeout=60
-    )
+    built = storages_from_urls(["memory://", "memory://"], lower_delete="error", cache="media", cache_timeout=60)
     assert built["default"]["OPTIONS"] == {
         "layers": ["local", "production"],
         "lower_delete": "error",
@@ -125,8 +123,7 @@ def test_relative_file_path_resolves_against_base_dir(tmp_path: Path) -> None:
 
 def test_filesystem_options() -> None:
     assert options(
-        "file:///srv/media?base_url=/m/&file_permissions_mode=0o640&directory_permissions_mode=750"
-        "&allow_overwrite=yes"
+        "file:///srv/media?base_url=/m/&file_permissions_mode=0o640&directory_permissions_mode=750&allow_overwrite=yes"
     ) == {
         "location": "/srv/media",
         "base_url": "/m/",
@@ -362,9 +359,7 @@ def test_duplicate_layer_names_are_an_error() -> None:
         storages_from_urls(["memory://#production", "memory://"])
 
 
-@pytest.mark.parametrize(
-    ("name", "alias"), [("default", "default"), ("media", "media"), ("staticfiles", "default")]
-)
+@pytest.mark.parametrize(("name", "alias"), [("default", "default"), ("media", "media"), ("staticfiles", "default")])
 def test_a_layer_cannot_take_another_entrys_alias(name: str, alias: str) -> None:
     with pytest.raises(LayerURLError, match=f"is named '{name}', which is the alias of another"):
         storages_from_urls([f"memory://#{name}"], alias=alias)

@@ -149,14 +149,10 @@ def test_admin_warns_about_the_shadowed_photo(admin_client: Client, demo: s3.Buc
     assert "is shadowed" not in admin_client.get(f"/admin/homes/home/{other.pk}/change/").content.decode()
 
 
-def test_admin_upload_is_stored_locally(
-    admin_client: Client, demo: s3.Bucket, local_config: dict[str, Any]
-) -> None:
+def test_admin_upload_is_stored_locally(admin_client: Client, demo: s3.Bucket, local_config: dict[str, Any]) -> None:
     photo = io.BytesIO(render_photo(seed.HOMES[4]))
     photo.name = "new-listing.jpg"
-    response = admin_client.post(
-        "/admin/homes/home/add/", {"name": "New Listing", "city": "Utrecht", "photo": photo}
-    )
+    response = admin_client.post("/admin/homes/home/add/", {"name": "New Listing", "city": "Utrecht", "photo": photo})
     assert response.status_code == 302, response.content.decode()[:2000]
     home = Home.objects.get(name="New Listing")
     assert home.photo.name == "homes/uploads/new-listing.jpg"
