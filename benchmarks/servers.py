@@ -1,0 +1,109 @@
+"""The servers the benchmarks talk to: moto's S3 in a child process, and a production that hangs.
+
+moto runs in its own process (``MotoEndpoint`` from ``tests/s3.py``, started by ``python -m
+benchmarks.servers``) so that its CPU time and memory are not counted as the storage's: on a
+2-core machine the client and the server then run side by side, and ``tracemalloc`` sees only the
+client. Seeding ten thousands of objects one PUT at a time costs minutes on moto (about 260 PUTs a
+second here), so the child can also write objects straight into its in-memory backend; nothing is
+measured while seeding.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class MotoProcess:
+    """``MotoEndpoint`` in a child process; ``seed()`` fills a bucket without one request per object."""
+
+    def start(self) -> str:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.servers"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            raise RuntimeError(f"moto did not start: {self.url!r}")
+        return self.url
+
+    def seed(self, bucket: str, names: list[str], data: bytes = b"") -> bool:
+        """Write ``names`` into ``bucket`` inside the server; return False if moto cannot (use PUTs)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"bucket": bucket, "names": names, "data": data.decode("latin-1")}) + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip() == "ok"
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _serve_moto() -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.s3 import MotoEndpoint
+
+    endpoint = MotoEndpoint()
+    print(endpoint.start(), flush=True)
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+
+        backend: Any = s3_backends[DEFAULT_ACCOUNT_ID]["global"]
+    except Exception:  # A moto whose internals moved: the parent falls back to PUT requests.
+        backend = None
+    for line in sys.stdin:
+        order = json.loads(line)
+        if backend is None:
+            print("unsupported", flush=True)
+            continue
+        data = order["data"].encode("latin-1")
+        for name in order["names"]:
+            backend.put_object(order["bucket"], name, data)
+        print("ok", flush=True)
+    endpoint.stop()
+
+
+class HangingServer:
+    """A TCP server that accepts connections and never answers: production that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(connection)  # Held open, never read, never answered.
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.connections:
+            connection.close()
+
+
+if __name__ == "__main__":
+    _serve_moto()
