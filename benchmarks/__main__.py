@@ -51,7 +51,7 @@ def load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Smaller sizes and fewer rounds (about a minute).")
+    parser.add_argument("--quick", action="store_true", help="Smaller sizes and fewer rounds, for a smoke run.")
     parser.add_argument(
         "--only",
         action="append",
