@@ -313,6 +313,9 @@ def test_filtered_paging_reuses_the_production_listing_until_refresh(
     assert refreshed.context["result_count"] == 121
     assert [method for method, _url in s3_requests] == ["GET"]  # one listing request, no HEADs
     assert f'href="{BROWSER}?dir=many&amp;count=1&amp;refresh=1"' in refreshed.content.decode()
+    s3_requests.clear()
+    assert admin_client.get(BROWSER, {"dir": "many", "count": "1", "p": "2"}).context["result_count"] == 121
+    assert s3_requests == []  # the refreshed listing is the one reused
 
     # An unfiltered page is never cached: it asks production once and sees the new file at once.
     production.put("many/000-newer.txt", b"p")

@@ -190,7 +190,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ) -> dict[str, Any]:
         """List every layer's whole directory: filters, the search and counting need every name."""
         refresh = request.GET.get("refresh") == "1"
-        listing = read_directory(storage, directory, 0 if refresh else self.listing_max_age)
+        listing = read_directory(storage, directory, self.listing_max_age, refresh)
         if not listing.exists:
             raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
         entries = self.filter_entries(

@@ -199,13 +199,14 @@ class ListingCache:
 listing_cache = ListingCache()
 
 
-def list_layer(layer: Layer, path: str, max_age: float = 0) -> LayerListing:
+def list_layer(layer: Layer, path: str, max_age: float = 0, refresh: bool = False) -> LayerListing:
     """List what ``layer`` holds directly in ``path``; a missing directory is an empty listing.
 
-    A read-only layer's listing may come from ``listing_cache`` if it is at most ``max_age`` seconds old.
+    A read-only layer's listing may come from ``listing_cache`` if it is at most ``max_age`` seconds old;
+    ``refresh`` lists it again and caches the new listing.
     """
     cacheable = max_age > 0 and not layer.writable
-    if cacheable and (cached := listing_cache.get(layer.storage, path, max_age)) is not None:
+    if cacheable and not refresh and (cached := listing_cache.get(layer.storage, path, max_age)) is not None:
         return cached
     listing = _list_layer(layer, path)
     if cacheable:
@@ -243,10 +244,10 @@ def _whiteouts(storage: HybridStorage, path: str) -> set[str]:
         raise
 
 
-def read_directory(storage: HybridStorage, path: str, max_age: float = 0) -> Directory:
+def read_directory(storage: HybridStorage, path: str, max_age: float = 0, refresh: bool = False) -> Directory:
     """Return every entry of the directory ``path`` (``""`` is the root), whited-out names included.
 
-    ``max_age`` lets read-only layers answer from ``listing_cache``.
+    ``max_age`` lets read-only layers answer from ``listing_cache``; ``refresh`` renews its entries.
     """
     path = path.strip("/")
     secrets = [layer.storage for layer in storage.layers]
@@ -254,7 +255,7 @@ def read_directory(storage: HybridStorage, path: str, max_age: float = 0) -> Dir
     errors: list[LayerError] = []
     for layer in storage.layers:
         try:
-            listings.append(ask(storage, layer, partial(list_layer, layer, path, max_age)))
+            listings.append(ask(storage, layer, partial(list_layer, layer, path, max_age, refresh)))
         except Exception as exc:  # noqa: BLE001 - an unreachable layer becomes a banner, not a 500.
             errors.append(LayerError(layer, describe_error(exc, secrets)))
     try:
