@@ -89,13 +89,12 @@ class OriginCache:
     def __init__(self, backend: CacheBackend, timeout: float | None) -> None:
         self.backend = backend
         self.timeout = timeout
+        self.enabled = timeout is None or timeout > 0
+        self._hash_keys = not isinstance(backend, LocalLRUCache)
 
-    @property
-    def enabled(self) -> bool:
-        return self.timeout is None or self.timeout > 0
-
-    @staticmethod
-    def key(layer_key: str, name: str) -> str:
+    def key(self, layer_key: str, name: str) -> str:
+        if not self._hash_keys:
+            return f"{layer_key}:{name}"
         # Hashed so any name is a valid memcached key (no spaces, at most 250 characters).
         return f"hybridmedia:{layer_key}:{hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()}"
 

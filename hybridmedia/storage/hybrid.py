@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextvars
+import heapq
 import logging
+import os
 import posixpath
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import partial
+from itertools import pairwise
 from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -136,7 +139,7 @@ class HybridStorage(Storage):
 
     def _settings_changed(self, *, setting: str, **kwargs: Any) -> None:
         if setting in ("STORAGES", "CACHES", "MEDIA_URL", "MEDIA_ROOT"):
-            for attribute in ("layers", "origin_cache", "_layer_keys", "_url_memos"):
+            for attribute in ("layers", "origin_cache", "_layer_keys", "_url_memos", "_top_root"):
                 self.__dict__.pop(attribute, None)
 
     # Layers ---------------------------------------------------------------------------------
@@ -221,8 +224,27 @@ class HybridStorage(Storage):
 
     # Whiteouts ------------------------------------------------------------------------------
 
+    @cached_property
+    def _top_root(self) -> str | None:
+        """The top layer's directory when it is a plain ``FileSystemStorage``, for a direct stat."""
+        cls = type(self.top.storage)
+        if cls.exists is FileSystemStorage.exists and cls.path is FileSystemStorage.path:
+            return os.path.abspath(self.top.storage.location)  # type: ignore[attr-defined,no-any-return]
+        return None
+
+    def _top_exists(self, name: str) -> bool:
+        """``top.storage.exists(name)`` for a validated name, without ``safe_join()`` on a filesystem.
+
+        This runs on every call (and twice with the whiteout check), so on the hot path of a page
+        of a hundred production photos; a validated name cannot leave the directory it is joined to.
+        """
+        root = self._top_root
+        if root is None:
+            return self.top.storage.exists(name)
+        return os.path.lexists(os.path.join(root, name))
+
     def _is_whited_out(self, name: str) -> bool:
-        return bool(self.lower_layers) and self.top.storage.exists(whiteout_marker(name))
+        return bool(self.lower_layers) and self._top_exists(whiteout_marker(name))
 
     def _add_whiteout(self, name: str) -> None:
         marker = whiteout_marker(name)
@@ -256,7 +278,7 @@ class HybridStorage(Storage):
     def origin(self, name: str) -> Layer | None:
         """Return the layer that serves ``name``, or ``None`` when the hybrid does not hold it."""
         validate_name(name)
-        if self.top.storage.exists(name):
+        if self._top_exists(name):
             return self.top
         if self._is_whited_out(name):
             return None
@@ -266,13 +288,13 @@ class HybridStorage(Storage):
     def locate(self, name: str) -> list[Layer]:
         """Return every layer that physically holds ``name``, top first, whiteouts ignored."""
         validate_name(name)
-        found = [self.top] if self.top.storage.exists(name) else []
+        found = [self.top] if self._top_exists(name) else []
         return found + [layer for layer in self.lower_layers if self._probe(layer, name).exists]
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the top layer's ``name`` hides a lower layer's copy."""
         validate_name(name)
-        return self.top.storage.exists(name) and self._lower_holder(name) is not None
+        return self._top_exists(name) and self._lower_holder(name) is not None
 
     def shadowed(self, prefix: str = "") -> Iterator[str]:
         """Yield every top-layer name under the directory ``prefix`` that hides a lower copy."""
@@ -387,7 +409,7 @@ class HybridStorage(Storage):
         if max_length and len(name) > max_length:
             return False
         validate_name(name)
-        if self.top.storage.exists(name) or self._is_whited_out(name):
+        if self._top_exists(name) or self._is_whited_out(name):
             return False
         try:
             return self._lower_holder(name, fresh=True) is None
@@ -428,8 +450,8 @@ class HybridStorage(Storage):
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
         validate_directory(path)
         path = path.strip("/")
-        directories: set[str] = set()
-        files: set[str] = set()
+        directories: list[list[str]] = []
+        files: list[list[str]] = []
         found = False
         hidden = self._whiteouts_in(path)
         for layer in self.layers:
@@ -447,16 +469,16 @@ class HybridStorage(Storage):
                     raise
                 continue
             found = True
-            directories.update(layer_dirs)
-            if layer is self.top or not hidden:
-                files.update(layer_files)
-            else:
-                files.update(name for name in layer_files if name not in hidden)
+            if hidden and layer is not self.top:
+                layer_files = [name for name in layer_files if name not in hidden]
+            directories.append(layer_dirs)
+            files.append(layer_files)
         if not found:
             raise FileNotFoundError(f"Directory {path!r} does not exist in any layer.")
-        if path in ("", "."):
-            directories.discard(WHITEOUT_DIR)
-        return sorted(directories), sorted(files)
+        merged_directories = _merge(directories)
+        if path in ("", ".") and WHITEOUT_DIR in merged_directories:
+            merged_directories.remove(WHITEOUT_DIR)
+        return merged_directories, _merge(files)
 
     def listdir_page(self, path: str, after: str = "", limit: int = 100) -> ListingPage:
         """Return one page of the merged listing of ``path``: the ``limit`` entries sorting after ``after``.
@@ -495,7 +517,7 @@ class HybridStorage(Storage):
         costs no request). A whited-out name gets the top layer, whose URL answers 404.
         """
         validate_name(name)
-        if self.top.storage.exists(name) or not self.lower_layers or self._is_whited_out(name):
+        if self._top_exists(name) or not self.lower_layers or self._is_whited_out(name):
             return self.top
         *middle, bottom = self.lower_layers
         for layer in middle:
@@ -537,6 +559,24 @@ class HybridStorage(Storage):
         if known.modified is None or settings.USE_TZ:
             return known.modified
         return timezone.make_naive(known.modified)
+
+
+def _merge(listings: list[list[str]]) -> list[str]:
+    """Merge the layers' listings into one sorted list without duplicates.
+
+    Each layer's list is sorted in place and merged lazily, so a directory of 100,000 names holds the
+    layers' own lists and the result, never an extra set or copy of them.
+    """
+    listings = [listing for listing in listings if listing]
+    for listing in listings:
+        listing.sort()
+    if len(listings) == 1 and all(a != b for a, b in pairwise(listings[0])):
+        return listings[0]  # one layer and no duplicates (a listing that repeats names is merged below)
+    merged: list[str] = []
+    for name in heapq.merge(*listings):
+        if not merged or merged[-1] != name:
+            merged.append(name)
+    return merged
 
 
 def _without_options(item: Any) -> Any:

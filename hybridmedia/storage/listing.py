@@ -1,8 +1,8 @@
 """One page of a merged directory listing, paging lower S3 layers natively.
 
 ``listdir()`` must return a whole directory; a production prefix can hold millions of photos. A page
-asks each layer only for its first ``limit`` entries after a marker (one ``ListObjectsV2`` request
-with ``StartAfter`` and ``MaxKeys`` on S3), so its cost and memory do not grow with the directory.
+asks each layer only for its first ``limit`` entries after a marker (one ``ListObjects`` request
+with ``Marker`` and ``MaxKeys`` on S3), so its cost and memory do not grow with the directory.
 """
 
 from __future__ import annotations

@@ -43,10 +43,25 @@ def _check_not_reserved(name: str) -> None:
 
 def validate_name(name: str) -> str:
     """Refuse traversal, absolute paths, control characters, huge and reserved names."""
+    if isinstance(name, str) and name in _valid_names:
+        return name
     _check_characters(name)
     validate_file_name(name, allow_relative_path=True)
     _check_not_reserved(name)
+    _remember_valid(name)
     return name
+
+
+# Names are checked on every call, and a page asks about the same names again and again; a name that
+# passed once always passes (the checks depend on nothing else), so valid names are remembered.
+_VALID_NAMES_KEPT = 10_000
+_valid_names: dict[str, None] = {}
+
+
+def _remember_valid(name: str) -> None:
+    if len(_valid_names) >= _VALID_NAMES_KEPT:
+        _valid_names.clear()  # cheaper than LRU bookkeeping on the hot path; refills in one page
+    _valid_names[name] = None
 
 
 def validate_directory(path: str) -> str:
