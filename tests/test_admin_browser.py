@@ -116,15 +116,19 @@ def row(page: Page, name: str) -> Any:
     return page.locator("tr.hm-row", has=page.get_by_role("link", name=name, exact=True))
 
 
-def test_browse_inspect_and_delete_a_local_copy(browser: Browser, live_server: Any, site_media: HybridStorage) -> None:
+def log_in(browser: Browser, live_server: Any) -> Page:
     User.objects.create_superuser("admin", "admin@example.com", "correct horse")
     page = browser.new_page(viewport={"width": 1280, "height": 760})
-
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "correct horse")
     page.click("input[type=submit]")
     expect(page.get_by_text("Hybrid media")).to_be_visible()
+    return page
+
+
+def test_browse_inspect_and_delete_a_local_copy(browser: Browser, live_server: Any, site_media: HybridStorage) -> None:
+    page = log_in(browser, live_server)
 
     page.get_by_role("link", name="Media files").first.click()
     page.get_by_role("link", name="homes/").click()
@@ -173,3 +177,30 @@ def test_browse_inspect_and_delete_a_local_copy(browser: Browser, live_server: A
     expect(page.locator(".hm-summary")).to_contain_text("Served by local")
     expect(page.locator(".hm-actions")).to_contain_text("No other layer holds this file")
     screenshot(page, "detail-local")
+
+
+def test_page_through_a_large_production_directory(
+    browser: Browser, live_server: Any, media: HybridStorage, production: s3.Bucket
+) -> None:
+    production.put_many([f"archive/{number:04d}.pdf" for number in range(250)], b"%PDF-1.4")
+    page = log_in(browser, live_server)
+    page.goto(f"{live_server.url}/admin/hybridmedia/mediafile/?dir=archive")
+    names = page.locator("tr.hm-row th a")
+    expect(names).to_have_count(100)
+    expect(names.first).to_have_text("0000.pdf")
+    expect(page.locator(".hm-pages")).to_contain_text("100 entries on this page")
+    expect(page.get_by_role("link", name="‹ Previous")).to_have_count(0)
+
+    page.get_by_role("link", name="Next ›").click()
+    expect(names.first).to_have_text("0100.pdf")
+    page.get_by_role("link", name="Next ›").click()
+    expect(names).to_have_count(50)
+    expect(names.last).to_have_text("0249.pdf")
+    expect(page.get_by_role("link", name="Next ›")).to_have_count(0)
+    screenshot(page, "browser-last-page")
+
+    page.get_by_role("link", name="‹ Previous").click()
+    expect(names.first).to_have_text("0100.pdf")
+    page.get_by_role("link", name="Count all").click()
+    expect(page.locator("p.paginator")).to_contain_text("250 entries")
+    expect(page.locator("#toolbar")).to_contain_text("Counting lists the whole directory.")

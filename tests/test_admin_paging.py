@@ -69,7 +69,7 @@ def test_a_page_of_a_large_directory_costs_one_listing_request(
     page = first.content.decode()
     assert "16\xa0bytes" in page and "10\xa0bytes" in page  # production's and the local copy's sizes
     assert 'class="hm-modified">&mdash;' not in page and "hm-badge--bottom" in page and "hm-shadowed" in page
-    assert "Searching and filtering list the whole directory" in page
+    assert "Search and filters list the whole directory." in page
     assert "hm-previous" not in page and "hm-first" not in page
 
     s3_requests.clear()

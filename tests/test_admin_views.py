@@ -148,6 +148,7 @@ def test_filters_and_search(
     assert response.status_code == 200
     assert [row.entry.name for row in response.context["rows"]] == expected
     assert response.context["filtered"]
+    assert "Filtering lists the whole directory." in response.content.decode()
 
 
 @pytest.mark.django_db
