@@ -164,6 +164,8 @@ def test_empty_and_missing_directories(
     s3_requests.clear()
     assert admin_client.get(BROWSER, {"dir": "nowhere"}).status_code == 404
     assert len(s3_requests) == 1  # the empty page itself; existence was decided locally
+    media.save("note.txt", ContentFile(b"l"))
+    assert admin_client.get(BROWSER, {"dir": "note.txt"}).status_code == 404  # a local file is no directory
 
 
 @pytest.mark.django_db
