@@ -315,14 +315,14 @@ class HybridStorage(Storage):
         from what a probe already told (an S3 HEAD carries the size and modification time).
         """
         validate_name(name)
-        try:
-            return call(self.top.storage)
-        except NotImplementedError:
-            if self.top.storage.exists(name):
-                raise
-        except Exception as exc:
-            if not is_missing(exc):
-                raise
+        # A stat first: raising and catching the top layer's FileNotFoundError for every production
+        # file costs more than the stat. NotImplementedError of a top layer that holds the name stays.
+        if self._top_exists(name):
+            try:
+                return call(self.top.storage)
+            except Exception as exc:
+                if not is_missing(exc):  # it vanished since the stat: look below
+                    raise
         if not self._is_whited_out(name):
             for layer in self.lower_layers:
                 try:
