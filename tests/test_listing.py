@@ -81,3 +81,16 @@ def test_a_page_costs_one_request_however_large_the_directory(
 def test_limit_must_be_positive(hybrid: HybridStorage) -> None:
     with pytest.raises(ValueError, match="limit must be at least 1"):
         hybrid.listdir_page("", limit=0)
+
+
+def test_whiteouts_never_let_a_page_skip_a_lower_layers_names(hybrid: HybridStorage, production: Bucket) -> None:
+    # Production's first page of 5 loses two names to whiteouts; local names sort just after it. A page
+    # must stop at the last name production listed, or production's 6th name would be skipped.
+    production.put_many([f"d/p{i:02d}" for i in range(20)])
+    hybrid.delete("d/p01")
+    hybrid.delete("d/p02")
+    for i in range(4, 9):
+        hybrid.top.storage.save(f"d/p{i:02d}x", ContentFile(b"x"))
+    expected = sorted([f"p{i:02d}" for i in range(20) if i not in (1, 2)] + [f"p{i:02d}x" for i in range(4, 9)])
+    assert all_pages(hybrid, "d", 5) == expected
+    assert hybrid.listdir("d")[1] == expected
