@@ -140,6 +140,10 @@ def test_browse_inspect_and_delete_a_local_copy(browser: Browser, live_server: A
     assert page.locator("img.hm-thumb").count() == 4  # the .jpg files, not the pdf
     wait_for_images(page)
     assert page.evaluate("Array.from(document.images).every(img => img.naturalWidth > 0)"), "a broken thumbnail"
+    # The admin's change-list layout (it differs between Django 5.2 and 6.x): the filter sits beside the table.
+    table, filters = page.locator("#result_list").bounding_box(), page.locator("#changelist-filter").bounding_box()
+    assert table and filters and filters["x"] >= table["x"] + table["width"], (table, filters)
+    assert filters["y"] < table["y"] + table["height"] and table["width"] > 500, (table, filters)
     screenshot(page, "browser")
 
     page.emulate_media(color_scheme="dark")

@@ -57,7 +57,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Browse a hybrid storage's files, see which layer serves each, and undo local changes."""
 
     #: The ``STORAGES`` alias of the hybrid to browse.
-    storage_alias = "default"
+    storage_alias: str | None = None  # None: settings.HYBRIDMEDIA_STORAGE_ALIAS ("default")
     list_per_page = 100
     #: Seconds a lower layer's whole-directory listing (filters, search, counting) is reused (0: never).
     #: The top layer is always listed fresh; "Refresh" in the browser bypasses the cache.
@@ -123,6 +123,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "has_delete_permission": self.has_delete_permission(request),
             # Django 6 renders breadcrumbs as an ordered list, earlier versions as a div.
             "breadcrumbs_as_list": django.VERSION >= (6, 0),
+            # Django 6 moved the change list's filter into the flex row of .changelist-form-container.
+            "filters_in_form_container": django.VERSION >= (6, 0),
         }
 
     def breadcrumbs(self, directory: str) -> list[tuple[str, str]]:
