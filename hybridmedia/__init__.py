@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0.dev0"
 __all__ = ["__version__", "get_hybrid_storage"]
+
+# A library's logger gets no handler but a NullHandler: where logging is not configured, Python's
+# last-resort stderr handler would otherwise print hybridmedia's warnings next to a command's output.
+logging.getLogger("hybridmedia").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from hybridmedia.storage import HybridStorage

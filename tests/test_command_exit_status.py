@@ -98,3 +98,52 @@ def test_a_storage_that_is_not_a_hybrid_exits_1(manage: Any) -> None:
     result = manage("purge_local_media", "--noinput", "--storage", "staticfiles")
     assert result.returncode == 1
     assert "is a django.contrib.staticfiles.storage.StaticFilesStorage, not a HybridStorage" in result.stderr
+
+
+@pytest.fixture
+def manage_while_production_is_down(local_config: dict[str, Any], production: Bucket) -> Any:
+    """Run a command whose production layer's endpoint is a closed port."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    options = {**production.options(), "endpoint_url": f"http://127.0.0.1:{closed}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HYBRIDMEDIA_TEST_LOCAL": local_config["OPTIONS"]["location"],
+        "HYBRIDMEDIA_TEST_PRODUCTION": json.dumps(options),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "django", *args, "--settings=tests.command_settings"]
+        return subprocess.run(command, check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("media_origin", "homes/1.jpg"), ("media_shadows",), ("purge_local_media", "--noinput", "--shadowed-only")],
+)
+def test_an_unreachable_production_is_one_line_and_status_1(
+    manage_while_production_is_down: Any, local: Path, args: tuple[str, ...]
+) -> None:
+    (local / "homes").mkdir()
+    (local / "homes" / "2.jpg").write_bytes(b"local")  # something for shadows and purge to ask about
+    result = manage_while_production_is_down(*args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("CommandError: Layer 'production'")
+    assert "cannot be reached" in lines[0] and "testing" not in lines[0]  # no credentials
+    assert (local / "homes" / "2.jpg").read_bytes() == b"local"  # nothing was deleted
+
+
+def test_a_plain_purge_needs_no_production(manage_while_production_is_down: Any, local: Path) -> None:
+    (local / "mine.jpg").write_bytes(b"x")
+    result = manage_while_production_is_down("purge_local_media", "--noinput")
+    assert result.returncode == 0, result.stderr
+    assert not (local / "mine.jpg").exists()

@@ -14,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 
 from hybridmedia import get_hybrid_storage
 from hybridmedia.conf import app_settings
+from hybridmedia.exceptions import LayerUnavailable
 from hybridmedia.purge import normalize_prefixes
 from hybridmedia.storage import HybridStorage
 from hybridmedia.storage.cache import bypass_cache
@@ -53,7 +54,11 @@ class HybridStorageCommand(BaseCommand):
         # Commands report what the layers hold now, never what a shared origin cache remembers;
         # their fresh answers still refresh that cache.
         with bypass_cache():
-            return super().execute(*args, **options)
+            try:
+                return super().execute(*args, **options)
+            except LayerUnavailable as exc:
+                # One line and exit status 1, like any CommandError: an outage is not a crash.
+                raise CommandError(str(exc)) from exc
 
     def log(self, msg: str, level: int = 2, style: Callable[[str], str] | None = None) -> None:
         """Write ``msg`` to stdout when ``--verbosity`` is at least ``level``."""
