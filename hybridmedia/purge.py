@@ -42,6 +42,8 @@ class Item:
     size: int = 0
     #: Absolute path, when the filesystem purger found the item itself.
     path: str | None = None
+    #: Modification time when planned; a file written since then is left alone.
+    mtime: float | None = None
 
 
 @dataclass
@@ -108,6 +110,7 @@ class LayerPurger:
     def __init__(self, storage: HybridStorage) -> None:
         self.storage = storage
         self.top = storage.top.storage
+        self.started = time.time()  # set again when planning starts
 
     # Finding ----------------------------------------------------------------------------------
 
@@ -138,16 +141,19 @@ class LayerPurger:
         older_than: timedelta | None = None,
     ) -> PurgePlan:
         """Return what a purge with these filters would delete, without deleting anything."""
-        cutoff = time.time() - older_than.total_seconds() if older_than is not None else None
+        self.started = time.time()
+        cutoff = self.started - older_than.total_seconds() if older_than is not None else None
         plan = PurgePlan()
         for prefix in normalize_prefixes(prefixes):
             if files:
                 for found in self._files(prefix):
                     if cutoff is not None and found.mtime() >= cutoff:
                         continue
+                    if self.is_new(found):
+                        continue
                     if shadowed_only and not self.storage.is_shadowed(found.name):
                         continue
-                    plan.files.append(Item(FILE, found.name, found.size(), found.path))
+                    plan.files.append(Item(FILE, found.name, found.size(), found.path, self.planned_mtime(found)))
             if whiteouts:
                 for found in self._whiteouts(prefix):
                     if cutoff is None or found.mtime() < cutoff:
@@ -155,6 +161,13 @@ class LayerPurger:
         plan.files.sort(key=lambda item: item.name)
         plan.whiteouts.sort(key=lambda item: item.name)
         return plan
+
+    def is_new(self, found: _Found) -> bool:
+        """Whether ``found`` was written after this purge started (an upload it must not take)."""
+        return False  # Asking every file's time costs a request per file on an object store.
+
+    def planned_mtime(self, found: _Found) -> float | None:
+        return None
 
     # Deleting ---------------------------------------------------------------------------------
 
@@ -249,6 +262,26 @@ class FilesystemPurger(LayerPurger):
     def _files(self, prefix: str) -> Iterator[_Found]:
         return self._scan(self._path(self.root, prefix), prefix, skip=WHITEOUT_DIR)
 
+    # Uploads go on while a purge runs: a file written after the purge started, or while it was
+    # being planned, is someone's new upload, not part of the environment being reset.
+    def is_new(self, found: _Found) -> bool:
+        return found.mtime() >= self.started
+
+    def planned_mtime(self, found: _Found) -> float | None:
+        return found.mtime()
+
+    def _changed_since_planned(self, item: Item, directory_fd: int | None) -> bool:
+        if item.mtime is None or item.path is None:
+            return False
+        try:
+            if directory_fd is None:
+                status = os.lstat(item.path)
+            else:
+                status = os.stat(item.path.rpartition(os.sep)[2], dir_fd=directory_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        return status.st_mtime != item.mtime
+
     def _whiteouts(self, prefix: str) -> Iterator[_Found]:
         return self._scan(self._path(os.path.join(self.root, WHITEOUT_DIR), prefix), prefix)
 
@@ -256,6 +289,8 @@ class FilesystemPurger(LayerPurger):
         if item.path is None:  # pragma: no cover - every planned item of this purger has a path
             return super().delete(item)
         if not _UNLINK_AT:
+            if self._changed_since_planned(item, None):
+                return False
             try:
                 os.unlink(item.path)
             except FileNotFoundError:
@@ -275,6 +310,8 @@ class FilesystemPurger(LayerPurger):
                 raise
             self._open_directory = directory
             self._emptied.add(directory)
+        if self._changed_since_planned(item, self._directory_fd):
+            return False
         try:
             os.unlink(base, dir_fd=self._directory_fd)
         except FileNotFoundError:

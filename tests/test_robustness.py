@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,65 @@ def test_long_components_are_misses_for_reads(hybrid: HybridStorage, production:
     production.put(name, b"prod")
     assert hybrid.open(name).read() == b"prod"
     assert hybrid.size(name) == 4
+
+
+def test_a_purge_while_uploads_continue_loses_no_new_upload(
+    settings: Any, hybrid: HybridStorage, production: Bucket, local_config: dict[str, Any], monkeypatch: Any
+) -> None:
+    from django.core.files.storage import storages
+    from django.core.management import call_command
+
+    import hybridmedia.purge
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "hybridmedia.storage.HybridStorage", "OPTIONS": {"layers": ["local", "production"]}},
+        "local": local_config,
+        "production": production.config(),
+    }
+    storage = storages["default"]
+    root = Path(local_config["OPTIONS"]["location"])
+    for i in range(3000):  # an environment's old local files, for the purge to work through
+        (root / "old" / f"{i // 100:02d}").mkdir(parents=True, exist_ok=True)
+        (root / "old" / f"{i // 100:02d}" / f"{i}.jpg").write_bytes(b"old")
+    starts: list[float] = []
+    original_plan = hybridmedia.purge.LayerPurger.plan
+
+    def plan(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original_plan(self, *args, **kwargs)
+        starts.append(self.started)  # when the purge began looking, as the purge itself sees it
+        return result
+
+    monkeypatch.setattr(hybridmedia.purge.LayerPurger, "plan", plan)
+    uploads: list[tuple[float, str, bytes]] = []
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def upload() -> None:
+        i = 0
+        while not stop.is_set():
+            began, content = time.time(), f"upload {i}".encode()
+            try:
+                uploads.append((began, storage.save(f"uploads/{i % 7}/photo.jpg", ContentFile(content)), content))
+            except BaseException as exc:  # noqa: BLE001 - any failure is the test's finding
+                errors.append(exc)
+                return
+            i += 1
+
+    uploader = threading.Thread(target=upload)
+    uploader.start()
+    try:
+        time.sleep(0.2)
+        call_command("purge_local_media", "--noinput", verbosity=0)
+        ended = time.time()
+        time.sleep(0.1)
+    finally:
+        stop.set()
+        uploader.join()
+    assert not errors and starts
+    during = [(name, content) for began, name, content in uploads if starts[0] <= began <= ended]
+    after_start = [(name, content) for began, name, content in uploads if began >= starts[0]]
+    assert during, "no upload ran while the purge did; the test proved nothing"
+    for name, content in after_start:
+        assert storage.open(name).read() == content, f"{name} was lost"
+    assert not (root / "old").exists()  # the environment's old files are gone
