@@ -1,8 +1,5 @@
 """Settings for the test suite; S3 endpoints are filled in by fixtures at run time."""
 
-import os
-import tempfile
-
 SECRET_KEY = "tests-only"
 DEBUG = True
 USE_TZ = True
@@ -38,16 +35,7 @@ TEMPLATES = [
         },
     }
 ]
-# A file, not ":memory:": the browser tests' live server answers several requests at once (page and
-# thumbnails) and Django shares one in-memory SQLite connection between its threads, which SQLite
-# does not survive ("bad parameter or other API misuse"). One file per test process.
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"hybridmedia-tests-{os.getpid()}.sqlite3")},
-    }
-}
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 STORAGES = {
