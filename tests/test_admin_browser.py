@@ -16,7 +16,9 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.core.servers.basehttp import WSGIServer
 from django.http import FileResponse, Http404, HttpRequest
+from django.test.testcases import LiveServerThread
 from django.urls import path
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -25,6 +27,18 @@ from hybridmedia import get_hybrid_storage
 from hybridmedia.storage import HybridStorage
 from tests import s3
 from tests import test_admin_support as support
+
+
+# The live server shares the test's in-memory SQLite connection with its threads; a browser loads a
+# page's thumbnails in parallel, and concurrent use of one SQLite connection fails ("bad parameter or
+# other API misuse"). One request at a time, as a single-threaded server serves them, is safe.
+class SerialWSGIServer(WSGIServer):
+    # LiveServerThread.run() already hands the shared connections to its own (only) thread.
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 media = support.media
 
