@@ -120,3 +120,17 @@ def test_actions_explain_a_missing_hybrid(editor: Client, settings: object) -> N
         response = editor.post(url, {"name": "a.txt"})
         assert response.status_code == 200
         assert "not a HybridStorage" in response.content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_actions_never_redirect_off_site(
+    editor: Client, media: HybridStorage, production: s3.Bucket, target: str
+) -> None:
+    media.save("homes/a.jpg", ContentFile(b"x"))
+    production.put("homes/b.jpg")
+    media.delete("homes/b.jpg")
+    for url, name in ((DELETE_LOCAL, "homes/a.jpg"), (RESTORE, "homes/b.jpg"), (DELETE_LOCAL, target)):
+        response = editor.post(f"{url}?next={target}", {"name": name, "next": target})
+        assert response.status_code in (302, 400, 404)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/admin/hybridmedia/mediafile/"), response["Location"]

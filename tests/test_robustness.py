@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -242,3 +243,32 @@ def test_a_purge_while_uploads_continue_loses_no_new_upload(
     for name, content in after_start:
         assert storage.open(name).read() == content, f"{name} was lost"
     assert not (root / "old").exists()  # the environment's old files are gone
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names)
+def test_hostile_names_through_the_commands(
+    settings: Any, local_config: dict[str, Any], production: Bucket, tmp_path: Path, name: str
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "hybridmedia.storage.HybridStorage", "OPTIONS": {"layers": ["local", "production"]}},
+        "local": local_config,
+        "production": production.config(),
+    }
+    sentinel = tmp_path / "outside" / "keep.txt"
+    sentinel.parent.mkdir(exist_ok=True)
+    sentinel.write_bytes(b"outside the top layer")
+    outside_before = {p for p in tree(tmp_path) if not p.startswith("local")}
+    for arguments in (["media_origin", name], ["media_shadows", name], ["purge_local_media", "--noinput", name]):
+        # A clear refusal (or "not found", status 1) is fine; anything else fails the test.
+        with contextlib.suppress(CommandError, SystemExit):
+            call_command(*arguments, verbosity=0, stdout=StringIO(), stderr=StringIO())
+    assert {p for p in tree(tmp_path) if not p.startswith("local")} == outside_before
+    assert sentinel.read_bytes() == b"outside the top layer"
+    # The autouse guard proves the production bucket is unchanged.
