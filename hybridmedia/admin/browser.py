@@ -452,8 +452,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         text += " " + _("Delete the local copy to show the “%(lower)s” file again.") % words
         return text
 
-    def delete_local_view(self, request: HttpRequest) -> HttpResponse:
-        """Delete the top layer's copy only: no whiteout, so a lower copy shows again."""
+    def _start_action(self, request: HttpRequest) -> tuple[HybridStorage, str] | HttpResponse:
+        """Check an action's method and permission; return the storage and the posted name, or a response."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         self._require(self.has_delete_permission(request))
@@ -461,7 +461,14 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             storage = self.get_storage()
         except ImproperlyConfigured as exc:
             return self._config_error(request, exc)
-        name = self._name_from(request.POST)
+        return storage, self._name_from(request.POST)
+
+    def delete_local_view(self, request: HttpRequest) -> HttpResponse:
+        """Delete the top layer's copy only: no whiteout, so a lower copy shows again."""
+        started = self._start_action(request)
+        if isinstance(started, HttpResponse):
+            return started
+        storage, name = started
         top = storage.top
         if not top.storage.exists(name):
             self.message_user(request, _("“%(name)s” has no local copy to delete.") % {"name": name}, messages.WARNING)
@@ -498,14 +505,10 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def restore_view(self, request: HttpRequest) -> HttpResponse:
         """Drop a whiteout so the lower layers' copy shows again."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        self._require(self.has_delete_permission(request))
-        try:
-            storage = self.get_storage()
-        except ImproperlyConfigured as exc:
-            return self._config_error(request, exc)
-        name = self._name_from(request.POST)
+        started = self._start_action(request)
+        if isinstance(started, HttpResponse):
+            return started
+        storage, name = started
         if storage.restore(name):
             logger.info("%s restored %r (dropped its whiteout) in the admin.", request.user, name)
             self.message_user(request, _("Restored “%(name)s”: it shows again.") % {"name": name}, messages.SUCCESS)
