@@ -354,8 +354,7 @@ def purge_scenario(lab: Lab) -> list[Scenario]:
         return contender
 
     def portable() -> None:
-        purger = LayerPurger(get_hybrid_storage())
-        purger.execute(purger.plan())
+        LayerPurger(get_hybrid_storage()).purge()
 
     with default_storage_is(hybrid_config):
         call_command("check", stdout=io.StringIO())  # Imports off the clock, as benchmarks/purge.py does.
@@ -370,7 +369,7 @@ def purge_scenario(lab: Lab) -> list[Scenario]:
         )
     labels = {
         "rmtree": ("shutil.rmtree", "floor", ""),
-        "command": ("purge_local_media --noinput", "hybrid", "os.scandir purger"),
+        "command": ("purge_local_media --noinput", "hybrid", "filesystem purger"),
         "portable": ("storage-API purger", "portable", "any top-layer backend; keeps empty directories"),
     }
     for key, (label, role, note) in labels.items():

@@ -1,21 +1,28 @@
-"""Plan and carry out the purge of a hybrid's top layer: its files and its whiteouts.
+"""Purge a hybrid's top layer, its files and its whiteouts, as a stream.
 
-Only the top layer is ever modified. ``purger_for()`` picks a fast ``os.scandir`` purger for a
-filesystem top layer and the portable storage-API purger for every other backend.
+Only the top layer is ever modified. ``purger_for()`` picks a fast purger for a filesystem top
+layer (``os`` calls relative to open directories, as ``shutil.rmtree`` does) and the portable
+storage-API purger for every other backend.
+
+A purge never holds the whole list of names: it works through the layer one directory at a
+time, so 100,000 files cost the memory of the largest directory's names, not of every name.
+``survey()`` counts what a purge would take (for a confirmation or a dry run) without deleting;
+``purge()`` deletes. Each pass looks at the layer afresh and applies the same rules, so what
+was uploaded after the purger was created is never taken, even if a user took minutes to
+confirm.
 """
 
 from __future__ import annotations
 
 import errno
-import functools
 import os
 import posixpath
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
@@ -24,70 +31,53 @@ from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
 from hybridmedia.storage.names import is_missing, validate_directory, whiteout_marker
 from hybridmedia.storage.walk import walk_files
 
-T = TypeVar("T")
-
-#: Whether files can be deleted relative to an open directory (POSIX), as shutil.rmtree does.
-_UNLINK_AT = os.unlink in os.supports_dir_fd and hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
+#: Whether directories can be read and files deleted relative to an open directory (POSIX).
+_AT_FUNCTIONS = (
+    os.unlink in os.supports_dir_fd
+    and os.stat in os.supports_dir_fd
+    and os.listdir in os.supports_fd
+    and hasattr(os, "O_DIRECTORY")
+    and hasattr(os, "O_NOFOLLOW")
+)
 
 FILE = "file"
 WHITEOUT = "whiteout"
 
 
-@dataclass(frozen=True, slots=True)  # slots: a purge of 100,000 files plans 100,000 of these
+@dataclass(frozen=True, slots=True)
 class Item:
     """A top-layer file to delete, or a whiteout to remove (``name`` is then the whited-out name)."""
 
     kind: str
     name: str
     size: int = 0
-    #: Absolute path, when the filesystem purger found the item itself.
-    path: str | None = None
-    #: Modification time when planned; a file written since then is left alone.
-    mtime: float | None = None
+    #: The open directory that holds the item and its name there (the filesystem purger's own).
+    directory_fd: int | None = None
+    base: str = ""
 
 
 @dataclass
-class PurgePlan:
-    """Everything one purge will delete, decided before anything is touched."""
+class PurgeCount:
+    """What a purge deleted, or what a survey found it would delete."""
 
-    files: list[Item] = field(default_factory=list)
-    whiteouts: list[Item] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    whiteouts: int = 0
+    directories: int = 0
+
+    def add(self, item: Item) -> None:
+        if item.kind == WHITEOUT:
+            self.whiteouts += 1
+        else:
+            self.files += 1
+            self.bytes += item.size
 
     @property
-    def bytes(self) -> int:
-        return sum(item.size for item in self.files)
+    def items(self) -> int:
+        return self.files + self.whiteouts
 
-    @property
-    def items(self) -> list[Item]:
-        return [*self.files, *self.whiteouts]
-
-    def __len__(self) -> int:
-        return len(self.files) + len(self.whiteouts)
-
-
-@dataclass
-class PurgeResult:
-    files_deleted: int = 0
-    bytes_freed: int = 0
-    whiteouts_removed: int = 0
-    directories_removed: int = 0
-
-
-@dataclass(frozen=True)
-class _Found:
-    """A candidate; size and time are callables so the storage-API purger asks only about survivors."""
-
-    name: str
-    size: Callable[[], int]
-    mtime: Callable[[], float]
-    path: str | None = None
-
-
-def _constant(value: T) -> Callable[[], T]:
-    return lambda: value
-
-
-_zero = _constant(0)
+    def __bool__(self) -> bool:
+        return bool(self.items or self.directories)
 
 
 def normalize_prefixes(prefixes: Iterable[str]) -> list[str]:
@@ -105,25 +95,90 @@ def normalize_prefixes(prefixes: Iterable[str]) -> list[str]:
 
 
 class LayerPurger:
-    """Purge the top layer through the Django storage API, which every backend offers."""
+    """Purge the top layer through the Django storage API, which every backend offers.
 
-    def __init__(self, storage: HybridStorage) -> None:
+    ``prefixes`` limits the purge to those directories; ``files=False`` keeps the files and
+    ``whiteouts=False`` the whiteouts; ``shadowed_only`` takes only files that shadow a lower
+    layer's; ``older_than`` takes only what was last modified longer ago than that.
+    """
+
+    def __init__(
+        self,
+        storage: HybridStorage,
+        prefixes: Iterable[str] = ("",),
+        *,
+        files: bool = True,
+        whiteouts: bool = True,
+        shadowed_only: bool = False,
+        older_than: timedelta | None = None,
+    ) -> None:
         self.storage = storage
         self.top = storage.top.storage
-        self.started = time.time()  # set again when planning starts
+        self.prefixes = normalize_prefixes(prefixes)
+        self.files = files
+        self.whiteouts = whiteouts
+        self.shadowed_only = shadowed_only
+        #: When the purge began: anything written since is someone's new upload, never taken.
+        self.started = time.time()
+        self.cutoff = self.started - older_than.total_seconds() if older_than is not None else None
+        self._deleting = False
+        self._directories_removed = 0
 
-    # Finding ----------------------------------------------------------------------------------
+    # The two passes ---------------------------------------------------------------------------
 
-    def _files(self, prefix: str) -> Iterator[_Found]:
-        names = list(walk_files(self.top, prefix, skip=WHITEOUT_DIR))
-        if prefix and not names and self.top.exists(prefix):
-            names = [prefix]  # Object stores list nothing "under" a key: the prefix names a file.
-        for name in names:
-            yield _Found(name, functools.partial(self.top.size, name), functools.partial(self._mtime, name))
+    def survey(self, each: Callable[[Item], None] | None = None) -> PurgeCount:
+        """Count what ``purge()`` would delete now, calling ``each(item)`` on every item; delete nothing."""
+        count = PurgeCount()
+        for item in self._items():
+            if each is not None:
+                each(item)
+            count.add(item)
+        return count
 
-    def _whiteouts(self, prefix: str) -> Iterator[_Found]:
+    def purge(self, before: Callable[[Item], None] | None = None) -> PurgeCount:
+        """Delete every item, calling ``before(item)`` ahead of each deletion; return what went."""
+        count = PurgeCount()
+        self._deleting, self._directories_removed = True, 0
+        try:
+            for item in self._items():
+                if before is not None:
+                    before(item)
+                if self._delete(item):
+                    count.add(item)
+        finally:
+            self._deleting = False
+        count.directories = self._directories_removed
+        return count
+
+    def _items(self) -> Iterator[Item]:
+        for prefix in self.prefixes:
+            if self.files:
+                yield from self._files(prefix)
+            if self.whiteouts:
+                yield from self._whiteouts(prefix)
+
+    def _takes(self, name: str) -> bool:
+        """Whether the file ``name`` passes the filters; its time is asked only when a filter needs it."""
+        if self.cutoff is not None and self._mtime(name) >= self.cutoff:
+            return False
+        return not self.shadowed_only or self.storage.is_shadowed(name)
+
+    # Finding and deleting, through the storage API ---------------------------------------------
+
+    def _files(self, prefix: str) -> Iterator[Item]:
+        found = False
+        for name in walk_files(self.top, prefix, skip=WHITEOUT_DIR):
+            found = True
+            if self._takes(name):
+                yield Item(FILE, name, self.top.size(name))
+        # Object stores list nothing "under" a key: the prefix may name a file.
+        if prefix and not found and self.top.exists(prefix) and self._takes(prefix):
+            yield Item(FILE, prefix, self.top.size(prefix))
+
+    def _whiteouts(self, prefix: str) -> Iterator[Item]:
         for name in self.storage.whiteouts(prefix):
-            yield _Found(name, _zero, functools.partial(self._mtime, whiteout_marker(name)))
+            if self.cutoff is None or self._mtime(whiteout_marker(name)) < self.cutoff:
+                yield Item(WHITEOUT, name)
 
     def _mtime(self, name: str) -> float:
         try:
@@ -131,48 +186,8 @@ class LayerPurger:
         except NotImplementedError:
             return time.time()  # Unknown age: never "older than" anything.
 
-    def plan(
-        self,
-        prefixes: Iterable[str] = ("",),
-        *,
-        files: bool = True,
-        whiteouts: bool = True,
-        shadowed_only: bool = False,
-        older_than: timedelta | None = None,
-    ) -> PurgePlan:
-        """Return what a purge with these filters would delete, without deleting anything."""
-        self.started = time.time()
-        cutoff = self.started - older_than.total_seconds() if older_than is not None else None
-        plan = PurgePlan()
-        for prefix in normalize_prefixes(prefixes):
-            if files:
-                for found in self._files(prefix):
-                    if cutoff is not None and found.mtime() >= cutoff:
-                        continue
-                    if self.is_new(found):
-                        continue
-                    if shadowed_only and not self.storage.is_shadowed(found.name):
-                        continue
-                    plan.files.append(Item(FILE, found.name, found.size(), found.path, self.planned_mtime(found)))
-            if whiteouts:
-                for found in self._whiteouts(prefix):
-                    if cutoff is None or found.mtime() < cutoff:
-                        plan.whiteouts.append(Item(WHITEOUT, found.name, 0, found.path))
-        plan.files.sort(key=lambda item: item.name)
-        plan.whiteouts.sort(key=lambda item: item.name)
-        return plan
-
-    def is_new(self, found: _Found) -> bool:
-        """Whether ``found`` was written after this purge started (an upload it must not take)."""
-        return False  # Asking every file's time costs a request per file on an object store.
-
-    def planned_mtime(self, found: _Found) -> float | None:
-        return None
-
-    # Deleting ---------------------------------------------------------------------------------
-
-    def delete(self, item: Item) -> bool:
-        """Delete one planned item; return whether it was still there."""
+    def _delete(self, item: Item) -> bool:
+        """Delete one item; return whether it was still there."""
         if item.kind == WHITEOUT:
             return self.storage.restore(item.name)
         try:
@@ -183,44 +198,24 @@ class LayerPurger:
             raise
         return True
 
-    def finish(self) -> int:
-        """Tidy up after the deletions; return how many directories were removed."""
-        return 0
-
-    def execute(self, plan: PurgePlan, before: Callable[[Item], None] | None = None) -> PurgeResult:
-        """Delete everything in ``plan``, calling ``before(item)`` ahead of each deletion."""
-        result = PurgeResult()
-        try:
-            for item in plan.items:
-                if before is not None:
-                    before(item)
-                if not self.delete(item):
-                    continue
-                if item.kind == WHITEOUT:
-                    result.whiteouts_removed += 1
-                else:
-                    result.files_deleted += 1
-                    result.bytes_freed += item.size
-        finally:
-            result.directories_removed = self.finish()
-        return result
-
 
 class FilesystemPurger(LayerPurger):
-    """Purge a ``FileSystemStorage`` top layer with ``os.scandir`` and ``os.unlink``.
+    """Purge a ``FileSystemStorage`` top layer with ``os`` calls relative to open directories.
 
-    One ``scandir`` per directory instead of ``listdir`` + ``size`` per file through the storage
-    API. Symbolic links are deleted themselves and never followed, so nothing outside the
-    layer's location is touched. Directories the purge empties are removed.
+    One ``listdir`` per directory and one ``lstat`` per file, instead of ``listdir`` + ``size`` +
+    ``get_modified_time`` per file through the storage API. Directories are opened with
+    ``O_NOFOLLOW`` and entries reached only relative to them, as ``shutil.rmtree`` does, so a
+    directory swapped for a symbolic link mid-purge leads nowhere: nothing outside the layer's
+    location is touched, and links are deleted themselves, never followed. A file written after
+    the purge started is left alone. Directories the purge empties are removed.
     """
 
-    def __init__(self, storage: HybridStorage) -> None:
-        super().__init__(storage)
+    def __init__(self, storage: HybridStorage, prefixes: Iterable[str] = ("",), **filters: Any) -> None:
+        super().__init__(storage, prefixes, **filters)
         assert isinstance(self.top, FileSystemStorage)
         self.root = os.path.realpath(self.top.location)
-        self._emptied: set[str] = set()
-        self._open_directory = ""
-        self._directory_fd: int | None = None
+        for prefix in self.prefixes:
+            self._path(self.root, prefix)  # Refuse a prefix through a link now, not halfway through.
 
     def _path(self, base: str, prefix: str) -> str:
         if not prefix:
@@ -234,127 +229,130 @@ class FilesystemPurger(LayerPurger):
             )
         return path
 
-    def _scan(self, path: str, name: str, skip: str | None = None) -> Iterator[_Found]:
+    def _files(self, prefix: str) -> Iterator[Item]:
+        return self._tree(FILE, self._path(self.root, prefix), prefix)
+
+    def _whiteouts(self, prefix: str) -> Iterator[Item]:
+        return self._tree(WHITEOUT, self._path(os.path.join(self.root, WHITEOUT_DIR), prefix), prefix)
+
+    def _tree(self, kind: str, path: str, name: str) -> Iterator[Item]:
+        """Yield the items at ``path`` (layer name ``name``): a file's, or a directory tree's."""
         try:
-            status = os.lstat(path)
-        except FileNotFoundError:
-            return
-        if not stat.S_ISDIR(status.st_mode):  # A file, or a link that is deleted itself, never followed.
-            yield _Found(name, _constant(status.st_size), _constant(status.st_mtime), path)
-            return
-        stack = [(path, name)]
-        while stack:
-            directory, relative = stack.pop()
+            fd = _open_directory(path)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                return
+            if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+                raise
+            # The prefix names a file, or a link that is deleted itself, never followed.
+            directory, _, base = path.rpartition(os.sep)
             try:
-                entries = os.scandir(directory)
+                parent = _open_directory(directory)
             except FileNotFoundError:
-                continue
-            with entries:
-                for entry in entries:
-                    entry_name = f"{relative}/{entry.name}" if relative else entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        if not (relative == "" and entry.name == skip):
-                            stack.append((entry.path, entry_name))
-                        continue
-                    status = entry.stat(follow_symlinks=False)
-                    yield _Found(entry_name, _constant(status.st_size), _constant(status.st_mtime), entry.path)
-
-    def _files(self, prefix: str) -> Iterator[_Found]:
-        return self._scan(self._path(self.root, prefix), prefix, skip=WHITEOUT_DIR)
-
-    # Uploads go on while a purge runs: a file written after the purge started, or while it was
-    # being planned, is someone's new upload, not part of the environment being reset.
-    def is_new(self, found: _Found) -> bool:
-        return found.mtime() >= self.started
-
-    def planned_mtime(self, found: _Found) -> float | None:
-        return found.mtime()
-
-    def _changed_since_planned(self, item: Item, directory_fd: int | None) -> bool:
-        if item.mtime is None or item.path is None:
-            return False
+                return
+            found = False
+            try:
+                for item in self._entries(kind, parent, name.rpartition("/")[0], [base]):
+                    found = True
+                    yield item
+            finally:
+                os.close(parent)
+            if found and self._deleting:
+                self._remove_emptied(directory)
+            return
+        found = False
         try:
-            if directory_fd is None:
-                status = os.lstat(item.path)
-            else:
-                status = os.stat(item.path.rpartition(os.sep)[2], dir_fd=directory_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            return False
-        return status.st_mtime != item.mtime
+            for item in self._directory(kind, fd, name, skip=WHITEOUT_DIR if kind == FILE and not name else None):
+                found = True
+                yield item
+        finally:
+            os.close(fd)
+        if found and self._deleting:
+            self._remove_emptied(path)
 
-    def _whiteouts(self, prefix: str) -> Iterator[_Found]:
-        return self._scan(self._path(os.path.join(self.root, WHITEOUT_DIR), prefix), prefix)
+    def _directory(self, kind: str, fd: int, relative: str, skip: str | None = None) -> Iterator[Item]:
+        """Yield the items of the open directory ``fd``: its files in name order, then each subdirectory's.
 
-    def delete(self, item: Item) -> bool:
-        if item.path is None:  # pragma: no cover - every planned item of this purger has a path
-            return super().delete(item)
-        if not _UNLINK_AT:
-            if self._changed_since_planned(item, None):
-                return False
+        Only this directory's names are held while its files are handled; then only the names of
+        its subdirectories. A subdirectory that yielded items is removed if the purge emptied it.
+        """
+        names = os.listdir(fd)
+        names.sort()  # In place: the one copy of this directory's names.
+        if skip in names:
+            names.remove(skip)
+        subdirectories: list[str] = []
+        yield from self._entries(kind, fd, relative, names, subdirectories)
+        del names
+        for base in subdirectories:
             try:
-                os.unlink(item.path)
-            except FileNotFoundError:
-                return False
-            self._emptied.add(os.path.dirname(item.path))
-            return True
-        directory, _, base = item.path.rpartition(os.sep)
-        if directory != self._open_directory:
-            self._close_directory()
-            try:
-                # Relative to an open directory, like shutil.rmtree; O_NOFOLLOW refuses a directory
-                # that was swapped for a symbolic link since the scan.
-                self._directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+                child = _open_directory(base, fd)
             except OSError as exc:
                 if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                    return False
+                    continue  # Gone, or swapped for a link, since the listing.
                 raise
-            self._open_directory = directory
-            self._emptied.add(directory)
-        if self._changed_since_planned(item, self._directory_fd):
-            return False
+            found = False
+            try:
+                for item in self._directory(kind, child, f"{relative}/{base}" if relative else base):
+                    found = True
+                    yield item
+            finally:
+                os.close(child)
+            if found and self._deleting:
+                try:
+                    os.rmdir(base, dir_fd=fd)
+                except OSError:
+                    continue  # Not empty: something was kept or written since.
+                self._directories_removed += 1
+
+    def _entries(
+        self, kind: str, fd: int, relative: str, names: list[str], subdirectories: list[str] | None = None
+    ) -> Iterator[Item]:
+        for base in names:
+            try:
+                status = os.stat(base, dir_fd=fd, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                if subdirectories is not None:
+                    subdirectories.append(base)
+                continue
+            if status.st_mtime >= self.started:
+                continue  # Written after the purge started: an upload (or a delete) to keep.
+            if self.cutoff is not None and status.st_mtime >= self.cutoff:
+                continue
+            name = f"{relative}/{base}" if relative else base
+            if kind == WHITEOUT:
+                yield Item(WHITEOUT, name, 0, fd, base)
+            elif not self.shadowed_only or self.storage.is_shadowed(name):
+                yield Item(FILE, name, status.st_size, fd, base)
+
+    def _delete(self, item: Item) -> bool:
         try:
-            os.unlink(base, dir_fd=self._directory_fd)
+            os.unlink(item.base, dir_fd=item.directory_fd)
         except FileNotFoundError:
             return False
         return True
 
-    def _close_directory(self) -> None:
-        if self._directory_fd is not None:
-            os.close(self._directory_fd)
-        self._directory_fd = None
-        self._open_directory = ""
-
-    def finish(self) -> int:
-        self._close_directory()
-        # Every emptied directory and its ancestors below the root, deepest first, each tried once:
-        # a directory that is not empty keeps its ancestors too.
-        candidates: set[str] = set()
-        prefix = self.root + os.sep
-        for directory in self._emptied:
-            while directory.startswith(prefix) and directory not in candidates:
-                candidates.add(directory)
-                directory = directory.rpartition(os.sep)[0]
-        kept: set[str] = set()
-        removed = 0
-        for directory in sorted(candidates, key=lambda path: path.count(os.sep), reverse=True):
-            if directory in kept:
-                continue
+    def _remove_emptied(self, path: str) -> None:
+        """Remove the directory ``path`` and its parents below the layer's root while they are empty."""
+        while path != self.root and path.startswith(self.root + os.sep):
             try:
-                os.rmdir(directory)
+                os.rmdir(path)
             except FileNotFoundError:
-                continue
+                pass
             except OSError:
-                while directory.startswith(prefix):  # Not empty: it and its parents stay.
-                    kept.add(directory)
-                    directory = directory.rpartition(os.sep)[0]
-                continue
-            removed += 1
-        self._emptied.clear()
-        return removed
+                return  # Not empty (or not a directory): it and its parents stay.
+            else:
+                self._directories_removed += 1
+            path = os.path.dirname(path)
 
 
-def purger_for(storage: HybridStorage) -> LayerPurger:
-    """Return the fastest purger that can handle ``storage``'s top layer."""
-    if isinstance(storage.top.storage, FileSystemStorage):
-        return FilesystemPurger(storage)
-    return LayerPurger(storage)
+def _open_directory(path: str, dir_fd: int | None = None) -> int:
+    # O_NOFOLLOW refuses a directory that was swapped for a symbolic link since it was listed.
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+
+
+def purger_for(storage: HybridStorage, prefixes: Iterable[str] = ("",), **filters: Any) -> LayerPurger:
+    """Return the fastest purger for ``storage``'s top layer; ``filters`` are ``LayerPurger``'s."""
+    fast = isinstance(storage.top.storage, FileSystemStorage) and _AT_FUNCTIONS
+    return (FilesystemPurger if fast else LayerPurger)(storage, prefixes, **filters)

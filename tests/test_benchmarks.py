@@ -121,7 +121,6 @@ def test_local_listing_and_purges_send_nothing_to_production(lab: Lab) -> None:
     by_role = rows(memory)
     assert by_role["hybrid"].requests == 1  # the lower layer's (empty) listing
     assert by_role["purge"].requests == 0
-    pytest.importorskip("benchmarks.purge")
     (purge,) = purge_scenario(lab)
     assert all(row.requests == 0 for row in purge.rows)
 

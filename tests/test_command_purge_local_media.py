@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import time
+import tracemalloc
 import uuid
 from collections.abc import Iterator
 from io import StringIO
@@ -254,16 +257,33 @@ class Terminal(StringIO):
         return True
 
 
-def test_a_long_purge_draws_a_progress_bar_on_a_terminal(storage: HybridStorage, local: Path) -> None:
+def thousand_files(local: Path) -> None:
     for number in range(1000):
         (local / f"{number % 10}").mkdir(exist_ok=True)
         (local / f"{number % 10}/{number}.txt").write_bytes(b"x")
+
+
+def test_a_confirmed_purge_draws_a_progress_bar_on_a_terminal(
+    storage: HybridStorage, local: Path, yes: list[str]
+) -> None:
+    thousand_files(local)
     terminal = Terminal()
-    out, _ = run("purge_local_media", "--noinput", stderr=terminal)
+    out, _ = run("purge_local_media", stderr=terminal)
     assert out.startswith("Deleted 1,000 files")
     drawn = terminal.getvalue()
-    assert drawn.startswith("\rPurging [")
+    assert drawn.startswith("\rPurging [")  # the confirmation counted the items: a percentage
     assert drawn.endswith(f"\rPurging [{'#' * 30}] 100%  1,000/1,000\n")
+    assert tree(local) == {}
+
+
+def test_a_long_purge_without_input_draws_a_running_count(storage: HybridStorage, local: Path) -> None:
+    thousand_files(local)
+    (local / "one-more.txt").write_bytes(b"x")
+    terminal = Terminal()
+    out, _ = run("purge_local_media", "--noinput", stderr=terminal)
+    assert out.startswith("Deleted 1,001 files")
+    # Nothing counted the items beforehand, so the count appears once the purge passes 1,000.
+    assert terminal.getvalue() == "\rPurging  1,000 done\rPurging  1,001 done\n"
     assert tree(local) == {}
 
 
@@ -375,19 +395,83 @@ def test_disjoint_prefixes_of_one_bucket_may_be_purged(settings: Any, scratch_bu
     assert keys(scratch_bucket) == {"production/photo.jpg"}
 
 
-def test_a_directory_swapped_for_a_link_after_planning_is_not_followed(
+def test_a_directory_swapped_for_a_link_after_the_survey_is_not_followed(
     storage: HybridStorage, local: Path, tmp_path: Path
 ) -> None:
     (local / "homes").mkdir()
     (local / "homes/1.jpg").write_bytes(b"local")
     purger = purger_for(storage)
-    plan = purger.plan()
+    assert purger.survey().files == 1  # what a confirmation shows
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "1.jpg").write_bytes(b"outside the layer")
     (local / "homes/1.jpg").unlink()
     (local / "homes").rmdir()
     (local / "homes").symlink_to(outside, target_is_directory=True)
-    result = purger.execute(plan)
-    assert (result.files_deleted, result.bytes_freed) == (0, 0)
+    result = purger.purge()
+    assert (result.files, result.bytes) == (0, 0)  # the link is newer than the purge: someone's to keep
     assert (outside / "1.jpg").read_bytes() == b"outside the layer"
+
+
+def test_a_directory_swapped_for_a_link_mid_purge_is_not_followed(
+    storage: HybridStorage, local: Path, tmp_path: Path
+) -> None:
+    for name in ("a/1.jpg", "b/sub/2.jpg"):
+        (local / name).parent.mkdir(parents=True, exist_ok=True)
+        (local / name).write_bytes(b"local")
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub/2.jpg").write_bytes(b"outside the layer")
+    purged: list[str] = []
+
+    def swap(item: Any) -> None:
+        if not purged:  # before the first deletion, "b" (listed, not yet opened) becomes a link
+            (local / "b").rename(tmp_path / "b-moved")
+            (local / "b").symlink_to(outside, target_is_directory=True)
+        purged.append(item.name)
+
+    result = purger_for(storage).purge(swap)
+    assert purged == ["a/1.jpg"] and result.files == 1
+    assert (outside / "sub/2.jpg").read_bytes() == b"outside the layer"
+    assert (local / "b").is_symlink()
+
+
+# Memory: one directory's names at a time ---------------------------------------------------
+
+
+def names_size(names: list[str]) -> int:
+    return sys.getsizeof(names) + sum(map(sys.getsizeof, names))
+
+
+def purge_peak(storage: HybridStorage) -> tuple[int, int]:
+    """Return the tracemalloc peak of a purge (its own allocations only) and how many files went."""
+    purger = purger_for(storage)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        files = purger.purge().files
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, files
+
+
+def test_a_purge_holds_one_copy_of_a_big_directory_s_names(storage: HybridStorage, local: Path) -> None:
+    (local / "flat").mkdir()
+    for number in range(20_000):
+        os.close(os.open(local / f"flat/photo-{number:06d}.jpg", os.O_CREAT | os.O_WRONLY, 0o644))
+    one_list = names_size([f"flat/photo-{number:06d}.jpg" for number in range(20_000)])
+    peak, files = purge_peak(storage)
+    assert files == 20_000
+    # A plan of every item was 4× this; the listing of the directory (sorted in place) is 1.0×.
+    assert peak < 1.2 * one_list, f"the purge peaked at {peak / one_list:.2f}× one list of the names"
+
+
+def test_a_purge_of_a_tree_holds_one_directory_at_a_time(storage: HybridStorage, local: Path) -> None:
+    names = [f"{directory:03d}/photo-{number:03d}.jpg" for directory in range(100) for number in range(200)]
+    for name in names:
+        (local / name).parent.mkdir(exist_ok=True)
+        os.close(os.open(local / name, os.O_CREAT | os.O_WRONLY, 0o644))
+    peak, files = purge_peak(storage)
+    assert files == len(names)
+    assert peak < 0.1 * names_size(names), f"the purge peaked at {peak / names_size(names):.2f}× the names"

@@ -170,6 +170,18 @@ def test_unicode_normalisation_variants_are_distinct_names(hybrid: HybridStorage
     assert hybrid.save(nfd, ContentFile(b"nfd")) == nfd
 
 
+def test_every_control_character_and_only_those_is_refused() -> None:
+    from hybridmedia.storage.names import validate_name
+
+    controls = [chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Cc"]
+    assert len(controls) == 65  # C0, DEL and C1
+    for char in controls:
+        with pytest.raises(SuspiciousFileOperation, match="NUL or control character"):
+            validate_name(f"homes/a{char}b.jpg")
+    for char in ("\xa0", "\u200b", "\u2028", "\ufeff", "é", "\U0001f600"):  # spaces, format, letters, emoji
+        assert validate_name(f"homes/a{char}b.jpg") == f"homes/a{char}b.jpg"
+
+
 def test_dot_slash_cannot_reach_the_whiteout_directory(hybrid: HybridStorage) -> None:
     for name in (f"./{WHITEOUT_DIR}/x.jpg", f".//{WHITEOUT_DIR}/x.jpg", f"{WHITEOUT_DIR}\\x.jpg"):
         with pytest.raises(SuspiciousFileOperation, match="reserves for whiteout markers"):
@@ -203,14 +215,13 @@ def test_a_purge_while_uploads_continue_loses_no_new_upload(
         (root / "old" / f"{i // 100:02d}").mkdir(parents=True, exist_ok=True)
         (root / "old" / f"{i // 100:02d}" / f"{i}.jpg").write_bytes(b"old")
     starts: list[float] = []
-    original_plan = hybridmedia.purge.LayerPurger.plan
+    original_init = hybridmedia.purge.LayerPurger.__init__
 
-    def plan(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original_plan(self, *args, **kwargs)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
         starts.append(self.started)  # when the purge began looking, as the purge itself sees it
-        return result
 
-    monkeypatch.setattr(hybridmedia.purge.LayerPurger, "plan", plan)
+    monkeypatch.setattr(hybridmedia.purge.LayerPurger, "__init__", init)
     uploads: list[tuple[float, str, bytes]] = []
     stop = threading.Event()
     errors: list[BaseException] = []

@@ -11,14 +11,7 @@ from django.core.management.base import CommandError, CommandParser
 from hybridmedia.management.base import HybridStorageCommand, format_bytes, plural
 from hybridmedia.management.durations import format_duration, parse_duration
 from hybridmedia.management.progress import ProgressBar
-from hybridmedia.purge import (
-    WHITEOUT,
-    Item,
-    LayerPurger,
-    PurgePlan,
-    PurgeResult,
-    purger_for,
-)
+from hybridmedia.purge import WHITEOUT, Item, LayerPurger, PurgeCount, purger_for
 from hybridmedia.storage import HybridStorage
 from hybridmedia.stores import describe_location, shared_store_problems
 
@@ -86,26 +79,30 @@ class Command(HybridStorageCommand):
         if problems:
             raise CommandError("Refusing to purge.\n" + "\n".join(problems))
         prefixes = self.check_prefixes(options["prefixes"])
-        purger = purger_for(storage)
-        plan = self.plan(purger, prefixes)
+        purger = self.purger(storage, prefixes)
         where = describe_location(storage.top.storage)
-        if not plan:
-            self.log(f"Nothing to purge in layer {storage.top.name!r} ({where}).", 1)
-            return
+        nothing = f"Nothing to purge in layer {storage.top.name!r} ({where})."
         if self.dry_run:
-            self.log(
-                "You have activated the --dry-run option so no files will be deleted.\n",
-                1,
-            )
-        elif self.interactive:
-            self.confirm(plan, storage, prefixes, where)
-        result = self.purge(purger, plan)
-        self.summarize(result, plan, storage)
+            found = self.survey(purger)
+            self.log(self.summarize_dry_run(found, storage) if found else nothing, 1)
+            return
+        total = None
+        if self.interactive:
+            # Count first (each pass reads the layer afresh, one directory at a time), then ask.
+            found = purger.survey()
+            if not found:
+                self.log(nothing, 1)
+                return
+            self.confirm(found, storage, prefixes, where)
+            total = found.items
+        result = self.purge(purger, total)
+        self.log(self.summarize(result, storage) if result else nothing, 1, self.style.SUCCESS if result else None)
 
-    def plan(self, purger: LayerPurger, prefixes: list[str]) -> PurgePlan:
-        """Decide what to delete; split from ``handle()`` so tests and code can call it."""
+    def purger(self, storage: HybridStorage, prefixes: list[str]) -> LayerPurger:
+        """Return the purger for these options; split from ``handle()`` so tests and code can call it."""
         try:
-            return purger.plan(
+            return purger_for(
+                storage,
                 prefixes,
                 files=not self.whiteouts_only,
                 whiteouts=not self.shadowed_only,
@@ -115,7 +112,18 @@ class Command(HybridStorageCommand):
         except SuspiciousFileOperation as exc:
             raise CommandError(str(exc)) from exc
 
-    def confirm(self, plan: PurgePlan, storage: HybridStorage, prefixes: list[str], where: str) -> None:
+    def survey(self, purger: LayerPurger) -> PurgeCount:
+        """List (at -v 2) and count what a purge would delete, for --dry-run."""
+        notice = ["You have activated the --dry-run option so no files will be deleted.\n"]
+
+        def each(item: Item) -> None:
+            if notice:
+                self.log(notice.pop(), 1)
+            self.log(self.describe(item, pretend=True))
+
+        return purger.survey(each)
+
+    def confirm(self, found: PurgeCount, storage: HybridStorage, prefixes: list[str], where: str) -> None:
         scope = "" if prefixes == [""] else f" under {', '.join(map(repr, prefixes))}"
         filters = []
         if self.shadowed_only:
@@ -129,8 +137,8 @@ class Command(HybridStorageCommand):
                 f"STORAGES[{self.alias!r}]{scope}, at:\n\n    {where}\n\n"
             ),
             (
-                f"This will DELETE {plural(len(plan.files), 'file')}, {format_bytes(plan.bytes)}, and "
-                f"remove {plural(len(plan.whiteouts), 'whiteout')}, so the lower layers' copies show again.\n"
+                f"This will DELETE {plural(found.files, 'file')}, {format_bytes(found.bytes)}, and "
+                f"remove {plural(found.whiteouts, 'whiteout')}, so the lower layers' copies show again.\n"
             ),
             f"Filters: {'; '.join(filters)}.\n" if filters else "",
             f"The lower layers ({lower}) are not touched.\n",
@@ -139,24 +147,32 @@ class Command(HybridStorageCommand):
         if input("".join(message)) != "yes":
             raise CommandError("Purge cancelled.")
 
-    def purge(self, purger: LayerPurger, plan: PurgePlan) -> PurgeResult:
-        """Delete what ``plan`` lists (or pretend to, with --dry-run) and return the counts."""
-        if self.dry_run:
-            for item in plan.items:
-                self.log(self.describe(item, pretend=True))
-            return PurgeResult()
+    def purge(self, purger: LayerPurger, total: int | None = None) -> PurgeCount:
+        """Delete what the purger finds and return the counts; ``total`` is the survey's, if one ran.
+
+        A terminal gets a progress bar once the purge reaches ``PROGRESS_THRESHOLD`` items: with a
+        percentage after a confirmation (which counted them), a running count with --noinput.
+        """
         bar = None
-        if self.verbosity == 1 and len(plan) >= PROGRESS_THRESHOLD and self.stderr.isatty():
-            bar = ProgressBar(self.stderr, len(plan), "Purging")
+        draw = self.verbosity == 1 and self.stderr.isatty() and (total is None or total >= PROGRESS_THRESHOLD)
+        waiting = 0  # items purged before the bar appeared
 
         def before(item: Item) -> None:
+            nonlocal bar, waiting
             if self.verbosity >= 2:
                 self.stdout.write(self.describe(item, pretend=False))
+            if not draw:
+                return
             if bar is not None:
                 bar.advance()
+                return
+            waiting += 1
+            if total is not None or waiting >= PROGRESS_THRESHOLD:
+                bar = ProgressBar(self.stderr, total, "Purging")
+                bar.advance(waiting)
 
         try:
-            return purger.execute(plan, before)
+            return purger.purge(before)
         finally:
             if bar is not None:
                 bar.close()
@@ -167,25 +183,20 @@ class Command(HybridStorageCommand):
             return f"{'Pretending to remove' if pretend else 'Removing'} the whiteout of {item.name!r}"
         return f"{'Pretending to delete' if pretend else 'Deleting'} {item.name!r}"
 
-    def summarize(self, result: PurgeResult, plan: PurgePlan, storage: HybridStorage) -> None:
-        layer = storage.top.name
-        if self.dry_run:
-            self.log(
-                f"Pretended to delete {plural(len(plan.files), 'file')}, {format_bytes(plan.bytes)}, and remove "
-                f"{plural(len(plan.whiteouts), 'whiteout')} from layer {layer!r}."
-                + (" Use -v 2 to list them." if self.verbosity < 2 else ""),
-                1,
-            )
-            return
+    def summarize_dry_run(self, found: PurgeCount, storage: HybridStorage) -> str:
+        return (
+            f"Pretended to delete {plural(found.files, 'file')}, {format_bytes(found.bytes)}, and remove "
+            f"{plural(found.whiteouts, 'whiteout')} from layer {storage.top.name!r}."
+            + (" Use -v 2 to list them." if self.verbosity < 2 else "")
+        )
+
+    def summarize(self, result: PurgeCount, storage: HybridStorage) -> str:
         directories = (
-            f", removed {plural(result.directories_removed, 'empty directory', 'empty directories')}"
-            if result.directories_removed
+            f", removed {plural(result.directories, 'empty directory', 'empty directories')}"
+            if result.directories
             else ""
         )
-        self.log(
-            f"Deleted {plural(result.files_deleted, 'file')} from layer {layer!r}, freed "
-            f"{format_bytes(result.bytes_freed)}, removed {plural(result.whiteouts_removed, 'whiteout')}"
-            f"{directories}.",
-            1,
-            self.style.SUCCESS,
+        return (
+            f"Deleted {plural(result.files, 'file')} from layer {storage.top.name!r}, freed "
+            f"{format_bytes(result.bytes)}, removed {plural(result.whiteouts, 'whiteout')}{directories}."
         )
