@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import posixpath
-import unicodedata
+import re
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.utils import validate_file_name
@@ -17,10 +17,15 @@ WHITEOUT_DIR = ".hybridmedia-whiteouts"
 MAX_NAME_BYTES = 1024
 
 
+#: Unicode's control characters (category Cc): C0, DEL and C1. A regex is ~8x faster than asking
+#: ``unicodedata.category()`` of every character, on the path of every new name.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _check_characters(name: str) -> None:
     if not isinstance(name, str):
         raise SuspiciousFileOperation(f"File names must be strings, not {type(name).__name__}: {name!r}")
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    if _CONTROL_CHARACTER.search(name):
         raise SuspiciousFileOperation(
             f"File name {name!r} contains a NUL or control character; remove it and try again."
         )
