@@ -166,6 +166,8 @@ class TestOriginCache:
         hybrid.top.storage.save("mine.jpg", ContentFile(b"x"))
         assert hybrid.url_layer("homes/1.jpg").name == "production"
         assert hybrid.url_layer("mine.jpg").name == "local"
+        assert hybrid.url_with_layer("homes/1.jpg") == (hybrid.url("homes/1.jpg"), hybrid.layer("production"))
+        assert hybrid.url_with_layer("mine.jpg") == (hybrid.top.storage.url("mine.jpg"), hybrid.top)
         assert s3_requests == []
 
     @pytest.mark.parametrize(

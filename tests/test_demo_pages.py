@@ -126,10 +126,13 @@ def test_serving_layer_follows_the_middle_layers(
             {"name": "production", "storage": production.config()},
         ]
     )
-    assert serving_layer(hybrid, "homes/staged.jpg") == ("staging", False)
-    assert serving_layer(hybrid, "homes/prod.jpg") == ("production", False)
+    staged_url = hybrid.layer("staging").storage.url("homes/staged.jpg")
+    assert serving_layer(hybrid, "homes/staged.jpg") == (staged_url, "staging", False)
+    prod_url = hybrid.layer("production").storage.url("homes/prod.jpg")
+    assert serving_layer(hybrid, "homes/prod.jpg") == (prod_url, "production", False)
     hybrid.delete("homes/prod.jpg")
-    assert serving_layer(hybrid, "homes/prod.jpg") == (None, False)
+    assert serving_layer(hybrid, "homes/prod.jpg") == (hybrid.url("homes/prod.jpg"), None, False)
+    assert hybrid.url("homes/prod.jpg").startswith(hybrid.top.storage.url(""))  # the top layer's URL: a 404
 
 
 def test_admin_change_list_shows_where_each_photo_comes_from(admin_client: Client, demo: s3.Bucket) -> None:

@@ -20,18 +20,18 @@ class Listing:
     shadows: bool
 
 
-def serving_layer(storage: HybridStorage, name: str) -> tuple[str | None, bool]:
-    """Return ``(layer name, shadows a lower copy)`` for ``name``, deciding as ``storage.url()`` does.
+def serving_layer(storage: HybridStorage, name: str) -> tuple[str, str | None, bool]:
+    """Return ``(url, layer name, shadows a lower copy)`` for ``name``, as ``storage.url()`` decides.
 
-    ``url_layer()`` sends no request to the bottom layer: a page of N production photos must not
-    cost N HEAD requests. Only a top-layer file is checked against the lower layers.
+    ``url_with_layer()`` sends no request to the bottom layer: a page of N production photos must
+    not cost N HEAD requests. Only a top-layer file is checked against the lower layers.
     """
-    layer = storage.url_layer(name)
+    url, layer = storage.url_with_layer(name)
     if layer is storage.top:
         if not storage.top.storage.exists(name):
-            return None, False  # whited out, or in no layer at all
-        return layer.name, storage.is_shadowed(name)
-    return layer.name, False
+            return url, None, False  # whited out, or in no layer at all
+        return url, layer.name, storage.is_shadowed(name)
+    return url, layer.name, False
 
 
 class HomeListView(ListView):  # type: ignore[type-arg]
@@ -46,8 +46,8 @@ class HomeListView(ListView):  # type: ignore[type-arg]
         hybrid = storage if isinstance(storage, HybridStorage) else None
         listings = []
         for home in context["homes"]:
-            layer, shadows = serving_layer(hybrid, home.photo.name) if hybrid else (None, False)
-            listings.append(Listing(home=home, url=home.photo.url, layer=layer, shadows=shadows))
+            url, layer, shadows = serving_layer(hybrid, home.photo.name) if hybrid else (home.photo.url, None, False)
+            listings.append(Listing(home=home, url=url, layer=layer, shadows=shadows))
         context["listings"] = listings
         context["layers"] = [layer.name for layer in hybrid.layers] if hybrid else []
         return context
