@@ -240,16 +240,19 @@ class FilesystemPurger(LayerPurger):
         try:
             fd = _open_directory(path)
         except OSError as exc:
-            if exc.errno == errno.ENOENT:
+            if is_missing(exc):  # Not there, or a name too long to be there.
                 return
             if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
                 raise
-            # The prefix names a file, or a link that is deleted itself, never followed.
+            # The prefix names a file, or a link that is deleted itself, never followed. Its
+            # directory may be reached through a link: _path() checked that it stays in the layer.
             directory, _, base = path.rpartition(os.sep)
             try:
-                parent = _open_directory(directory)
-            except FileNotFoundError:
-                return
+                parent = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError as exc:
+                if is_missing(exc) or exc.errno == errno.ENOTDIR:
+                    return  # "photo.jpg/x": under a file, nothing can be.
+                raise
             found = False
             try:
                 for item in self._entries(kind, parent, name.rpartition("/")[0], [base]):

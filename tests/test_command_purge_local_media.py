@@ -475,3 +475,41 @@ def test_a_purge_of_a_tree_holds_one_directory_at_a_time(storage: HybridStorage,
     peak, files = purge_peak(storage)
     assert files == len(names)
     assert peak < 0.1 * names_size(names), f"the purge peaked at {peak / names_size(names):.2f}× the names"
+
+
+# The layer changing under a purge ------------------------------------------------------------
+
+
+def test_files_someone_else_deletes_mid_purge_are_skipped_not_counted(storage: HybridStorage, local: Path) -> None:
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (local / name).write_bytes(b"12345")
+    seen: list[str] = []
+
+    def meanwhile(item: Any) -> None:
+        seen.append(item.name)
+        if item.name == "a.jpg":  # another process deletes this one and the next first
+            (local / "a.jpg").unlink()
+            (local / "b.jpg").unlink()
+
+    result = purger_for(storage).purge(meanwhile)
+    assert seen == ["a.jpg", "c.jpg"]
+    assert (result.files, result.bytes) == (1, 5)
+    assert tree(local) == {}
+
+
+def test_prefixes_that_cannot_be_directories_purge_nothing(storage: HybridStorage, local: Path) -> None:
+    (local / "photo.jpg").write_bytes(b"keep")
+    for prefix in ("photo.jpg/inside", "x" * 300, "missing/photo.jpg"):
+        out, _ = run("purge_local_media", "--noinput", prefix)
+        assert out.startswith("Nothing to purge in layer 'local'"), prefix
+    assert tree(local) == {"photo.jpg": b"keep"}
+
+
+def test_a_file_prefix_reached_through_a_link_inside_the_layer(storage: HybridStorage, local: Path) -> None:
+    (local / "real").mkdir()
+    (local / "real/photo.jpg").write_bytes(b"old")
+    (local / "real/other.jpg").write_bytes(b"keep")
+    (local / "alias").symlink_to(local / "real", target_is_directory=True)
+    out, _ = run("purge_local_media", "--noinput", "alias/photo.jpg")
+    assert out.startswith("Deleted 1 file from layer 'local', freed 3 bytes")
+    assert tree(local) == {"alias": b"", "real": b"/", "real/other.jpg": b"keep"}
