@@ -7,9 +7,10 @@ storage-API purger for every other backend.
 A purge never holds the whole list of names: it works through the layer one directory at a
 time, so 100,000 files cost the memory of the largest directory's names, not of every name.
 ``survey()`` counts what a purge would take (for a confirmation or a dry run) without deleting;
-``purge()`` deletes. Each pass looks at the layer afresh and applies the same rules, so what
-was uploaded after the purger was created is never taken, even if a user took minutes to
-confirm.
+``purge()`` deletes. What was uploaded after the purger was created is never taken, even if a
+user took minutes to confirm: the filesystem purger reads the layer afresh on each pass and
+leaves alone what was modified since it started (to the resolution of the filesystem's
+timestamps), and the storage-API purger deletes exactly what its survey counted.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ _AT_FUNCTIONS = (
     and hasattr(os, "O_NOFOLLOW")
 )
 
+#: What opening a non-directory with O_DIRECTORY | O_NOFOLLOW fails with: a file, or a link
+#: (ELOOP on Linux, EMLINK on FreeBSD).
+_NOT_A_DIRECTORY = (errno.ENOTDIR, errno.ELOOP, errno.EMLINK)
+
 FILE = "file"
 WHITEOUT = "whiteout"
 
@@ -51,7 +56,8 @@ class Item:
     kind: str
     name: str
     size: int = 0
-    #: The open directory that holds the item and its name there (the filesystem purger's own).
+    #: The open directory that holds the item, and its name there: the filesystem purger's own,
+    #: valid only while a ``survey()`` or ``purge()`` callback runs for this item.
     directory_fd: int | None = None
     base: str = ""
 
@@ -100,7 +106,14 @@ class LayerPurger:
     ``prefixes`` limits the purge to those directories; ``files=False`` keeps the files and
     ``whiteouts=False`` the whiteouts; ``shadowed_only`` takes only files that shadow a lower
     layer's; ``older_than`` takes only what was last modified longer ago than that.
+
+    An arbitrary backend cannot tell a new upload from an old file without a request per file,
+    so after a ``survey()`` this purger keeps what it counted and ``purge()`` deletes exactly that:
+    nothing uploaded while a confirmation waited. (Its listings are whole lists anyway.)
     """
+
+    #: Whether ``survey()`` keeps its items for ``purge()`` (see the class docstring).
+    keeps_survey = True
 
     def __init__(
         self,
@@ -123,24 +136,34 @@ class LayerPurger:
         self.cutoff = self.started - older_than.total_seconds() if older_than is not None else None
         self._deleting = False
         self._directories_removed = 0
+        self._surveyed: list[Item] | None = None
+        #: With ``shadowed_only``, the names a survey found shadowing, so a purge need not ask
+        #: the lower layers again (commands bypass the origin cache).
+        self._shadowing: set[str] | None = None
 
     # The two passes ---------------------------------------------------------------------------
 
     def survey(self, each: Callable[[Item], None] | None = None) -> PurgeCount:
         """Count what ``purge()`` would delete now, calling ``each(item)`` on every item; delete nothing."""
         count = PurgeCount()
+        surveyed: list[Item] = []
+        self._shadowing = set() if self.shadowed_only else None
         for item in self._items():
             if each is not None:
                 each(item)
             count.add(item)
+            if self.keeps_survey:
+                surveyed.append(item)
+        self._surveyed = surveyed if self.keeps_survey else None
         return count
 
     def purge(self, before: Callable[[Item], None] | None = None) -> PurgeCount:
         """Delete every item, calling ``before(item)`` ahead of each deletion; return what went."""
         count = PurgeCount()
         self._deleting, self._directories_removed = True, 0
+        items = self._items() if self._surveyed is None else iter(self._surveyed)
         try:
-            for item in self._items():
+            for item in items:
                 if before is not None:
                     before(item)
                 if self._delete(item):
@@ -161,7 +184,18 @@ class LayerPurger:
         """Whether the file ``name`` passes the filters; its time is asked only when a filter needs it."""
         if self.cutoff is not None and self._mtime(name) >= self.cutoff:
             return False
-        return not self.shadowed_only or self.storage.is_shadowed(name)
+        return not self.shadowed_only or self._is_shadowed(name)
+
+    def _is_shadowed(self, name: str) -> bool:
+        if self._deleting and self._shadowing is not None:
+            return name in self._shadowing  # What the survey found, asked again of nobody.
+        try:
+            shadowing = self.storage.is_shadowed(name)
+        except SuspiciousFileOperation:
+            return False  # A name the hybrid refuses (a control character...) shadows nothing it serves.
+        if shadowing and self._shadowing is not None:
+            self._shadowing.add(name)
+        return shadowing
 
     # Finding and deleting, through the storage API ---------------------------------------------
 
@@ -207,8 +241,11 @@ class FilesystemPurger(LayerPurger):
     ``O_NOFOLLOW`` and entries reached only relative to them, as ``shutil.rmtree`` does, so a
     directory swapped for a symbolic link mid-purge leads nowhere: nothing outside the layer's
     location is touched, and links are deleted themselves, never followed. A file written after
-    the purge started is left alone. Directories the purge empties are removed.
+    the purge started is left alone, judged by its modification time: each pass reads the layer
+    afresh, so a survey keeps nothing. Directories the purge empties are removed.
     """
+
+    keeps_survey = False
 
     def __init__(self, storage: HybridStorage, prefixes: Iterable[str] = ("",), **filters: Any) -> None:
         super().__init__(storage, prefixes, **filters)
@@ -242,7 +279,7 @@ class FilesystemPurger(LayerPurger):
         except OSError as exc:
             if is_missing(exc):  # Not there, or a name too long to be there.
                 return
-            if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+            if exc.errno not in _NOT_A_DIRECTORY:
                 raise
             # The prefix names a file, or a link that is deleted itself, never followed. Its
             # directory may be reached through a link: _path() checked that it stays in the layer.
@@ -290,7 +327,7 @@ class FilesystemPurger(LayerPurger):
             try:
                 child = _open_directory(base, fd)
             except OSError as exc:
-                if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                if exc.errno == errno.ENOENT or exc.errno in _NOT_A_DIRECTORY:
                     continue  # Gone, or swapped for a link, since the listing.
                 raise
             found = False
@@ -326,7 +363,7 @@ class FilesystemPurger(LayerPurger):
             name = f"{relative}/{base}" if relative else base
             if kind == WHITEOUT:
                 yield Item(WHITEOUT, name, 0, fd, base)
-            elif not self.shadowed_only or self.storage.is_shadowed(name):
+            elif not self.shadowed_only or self._is_shadowed(name):
                 yield Item(FILE, name, status.st_size, fd, base)
 
     def _delete(self, item: Item) -> bool:

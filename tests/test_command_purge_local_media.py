@@ -513,3 +513,48 @@ def test_a_file_prefix_reached_through_a_link_inside_the_layer(storage: HybridSt
     out, _ = run("purge_local_media", "--noinput", "alias/photo.jpg")
     assert out.startswith("Deleted 1 file from layer 'local', freed 3 bytes")
     assert tree(local) == {"alias": b"", "real": b"/", "real/other.jpg": b"keep"}
+
+
+def test_an_s3_write_layer_purges_what_the_confirmation_counted(
+    settings: Any, production: Bucket, scratch_bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.STORAGES = hybrid_storages(scratch_bucket.config(), production.config())
+    storage = get_hybrid_storage()
+    storage.save("old.jpg", ContentFile(b"old"))
+
+    def answer(prompt: str = "") -> str:
+        storage.save("uploaded-while-asking.jpg", ContentFile(b"new"))  # an upload during the prompt
+        return "yes"
+
+    monkeypatch.setattr("builtins.input", answer)
+    out, _ = run("purge_local_media")
+    assert out.startswith("Deleted 1 file from layer 'local', freed 3 bytes")
+    assert keys(scratch_bucket) == {"uploaded-while-asking.jpg"}
+
+
+def test_shadowed_only_asks_production_once_a_file_even_with_a_confirmation(
+    storage: HybridStorage, production: Bucket, local: Path, yes: list[str], s3_requests: list[Any]
+) -> None:
+    for number in range(3):
+        production.put(f"homes/{number}.jpg", b"production")
+        (local / "homes").mkdir(exist_ok=True)
+        (local / f"homes/{number}.jpg").write_bytes(b"local")
+    (local / "homes/local-only.jpg").write_bytes(b"local")
+    s3_requests.clear()
+    out, _ = run("purge_local_media", "--shadowed-only")
+    assert out.startswith("Deleted 3 files")
+    heads = [request for request in s3_requests if request[0] == "HEAD"]
+    assert len(heads) == 4  # one per local file, in the survey; the purge reuses its answers
+    assert tree(local) == {"homes": b"/", "homes/local-only.jpg": b"local"}
+
+
+def test_shadowed_only_keeps_a_local_name_the_hybrid_refuses(
+    storage: HybridStorage, production: Bucket, local: Path
+) -> None:
+    production.put("a.jpg", b"production")
+    production.put("c.jpg", b"production")
+    for name in ("a.jpg", "b\x01.jpg", "c.jpg"):
+        (local / name).write_bytes(b"local")
+    out, _ = run("purge_local_media", "--noinput", "--shadowed-only")
+    assert out.startswith("Deleted 2 files")
+    assert tree(local) == {"b\x01.jpg": b"local"}
