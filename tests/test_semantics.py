@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -147,6 +148,31 @@ class TestExists:
         production.put("prod.jpg")
         hybrid.delete("prod.jpg")
         assert not hybrid.exists("prod.jpg")
+
+    def test_a_dangling_local_link_is_a_local_file(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("prod.jpg")
+        Path(hybrid.top.storage.path("prod.jpg")).parent.mkdir(parents=True, exist_ok=True)
+        Path(hybrid.top.storage.path("prod.jpg")).symlink_to("/nonexistent/target")
+        assert hybrid.origin("prod.jpg") is hybrid.top  # the link shadows, as FileSystemStorage.exists() says
+
+    @pytest.mark.parametrize("access_works", [True, False])
+    def test_the_same_answers_with_or_without_os_access(
+        self, hybrid: HybridStorage, production: Bucket, monkeypatch: pytest.MonkeyPatch, access_works: bool
+    ) -> None:
+        # Some container seccomp profiles refuse faccessat2(); the top layer is then stat()ed instead.
+        monkeypatch.setattr("hybridmedia.storage.hybrid._ACCESS_NOFOLLOW", access_works)
+        production.put("prod.jpg")
+        production.put("gone.jpg")
+        hybrid.save("local.jpg", ContentFile(b"x"))
+        hybrid.delete("gone.jpg")
+        assert [hybrid.exists(name) for name in ("prod.jpg", "local.jpg", "gone.jpg", "nowhere.jpg")] == [
+            True,
+            True,
+            False,
+            False,
+        ]
+        assert hybrid.url_layer("local.jpg") is hybrid.top and hybrid.url_layer("gone.jpg") is hybrid.top
+        assert hybrid.url_layer("prod.jpg").name == "production"
 
 
 class TestDelete:

@@ -47,8 +47,10 @@ from hybridmedia.storage.walk import walk_files
 
 T = TypeVar("T")
 
-#: Whether ``os.access()`` can test a path without following a final symbolic link (faccessat()).
-_ACCESS_NOFOLLOW = os.access in os.supports_follow_symlinks
+#: Whether ``os.access()`` can test a path without following a final symbolic link. It calls
+#: faccessat2(), which some container seccomp profiles refuse with EPERM (so every answer would be
+#: False): the root directory, which always exists, must answer True, or ``lexists()`` is used.
+_ACCESS_NOFOLLOW = os.access in os.supports_follow_symlinks and os.access(os.sep, os.F_OK, follow_symlinks=False)
 
 LOWER_DELETE_CHOICES = ("whiteout", "ignore", "error")
 UNAVAILABLE_CHOICES = ("error", "miss")
@@ -254,7 +256,7 @@ class HybridStorage(Storage):
             return self.top.storage.exists(name)
         if _ACCESS_NOFOLLOW:
             return os.access(root + name, os.F_OK, follow_symlinks=False)
-        return os.path.lexists(root + name)  # pragma: no cover - platforms without faccessat()
+        return os.path.lexists(root + name)
 
     def _is_whited_out(self, name: str) -> bool:
         return bool(self.lower_layers) and self._top_exists(whiteout_marker(name))
