@@ -16,6 +16,7 @@ timestamps), and the storage-API purger deletes exactly what its survey counted.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import posixpath
 import stat
@@ -290,25 +291,23 @@ class FilesystemPurger(LayerPurger):
                 if is_missing(exc) or exc.errno == errno.ENOTDIR:
                     return  # "photo.jpg/x": under a file, nothing can be.
                 raise
-            found = False
-            try:
-                for item in self._entries(kind, parent, name.rpartition("/")[0], [base]):
-                    found = True
-                    yield item
-            finally:
-                os.close(parent)
-            if found and self._deleting:
-                self._remove_emptied(directory)
+            items = self._entries(kind, parent, name.rpartition("/")[0], [base])
+            yield from self._closing(parent, items, lambda: self._remove_emptied(directory))
             return
+        items = self._directory(kind, fd, name, skip=WHITEOUT_DIR if kind == FILE and not name else None)
+        yield from self._closing(fd, items, lambda: self._remove_emptied(path))
+
+    def _closing(self, fd: int, items: Iterator[Item], tidy: Callable[[], None]) -> Iterator[Item]:
+        """Yield ``items``, then close ``fd``; if any came and this pass deletes, call ``tidy()``."""
         found = False
         try:
-            for item in self._directory(kind, fd, name, skip=WHITEOUT_DIR if kind == FILE and not name else None):
+            for item in items:
                 found = True
                 yield item
         finally:
             os.close(fd)
         if found and self._deleting:
-            self._remove_emptied(path)
+            tidy()
 
     def _directory(self, kind: str, fd: int, relative: str, skip: str | None = None) -> Iterator[Item]:
         """Yield the items of the open directory ``fd``: its files in name order, then each subdirectory's.
@@ -330,19 +329,8 @@ class FilesystemPurger(LayerPurger):
                 if exc.errno == errno.ENOENT or exc.errno in _NOT_A_DIRECTORY:
                     continue  # Gone, or swapped for a link, since the listing.
                 raise
-            found = False
-            try:
-                for item in self._directory(kind, child, f"{relative}/{base}" if relative else base):
-                    found = True
-                    yield item
-            finally:
-                os.close(child)
-            if found and self._deleting:
-                try:
-                    os.rmdir(base, dir_fd=fd)
-                except OSError:
-                    continue  # Not empty: something was kept or written since.
-                self._directories_removed += 1
+            items = self._directory(kind, child, f"{relative}/{base}" if relative else base)
+            yield from self._closing(child, items, functools.partial(self._remove_emptied_at, base, fd))
 
     def _entries(
         self, kind: str, fd: int, relative: str, names: list[str], subdirectories: list[str] | None = None
@@ -372,6 +360,14 @@ class FilesystemPurger(LayerPurger):
         except FileNotFoundError:
             return False
         return True
+
+    def _remove_emptied_at(self, base: str, fd: int) -> None:
+        """Remove the subdirectory ``base`` of the open directory ``fd`` if the purge emptied it."""
+        try:
+            os.rmdir(base, dir_fd=fd)
+        except OSError:
+            return  # Not empty: something was kept or written since.
+        self._directories_removed += 1
 
     def _remove_emptied(self, path: str) -> None:
         """Remove the directory ``path`` and its parents below the layer's root while they are empty."""
