@@ -8,15 +8,15 @@ from django.core.exceptions import ImproperlyConfigured
 class ReadOnlyLayerError(PermissionError):
     """A write or delete reached a read-only (lower) layer."""
 
-    def __init__(self, layer_name: str, operation: str, name: str | None = None) -> None:
+    def __init__(self, layer_name: str, operation: str, name: object = None, *, hint: str | None = None) -> None:
         self.layer_name = layer_name
         self.operation = operation
-        self.name = name
-        target = f" {name!r}" if name is not None else ""
-        super().__init__(
-            f"Layer {layer_name!r} is read-only: refused to {operation}{target}. Only the top "
-            f"layer of a HybridStorage accepts writes and deletes; lower layers are never modified."
+        self.name = None if name is None else str(name)
+        target = f" {self.name!r}" if self.name is not None else ""
+        hint = hint or (
+            "Only the top layer of a HybridStorage accepts writes and deletes; lower layers are never modified."
         )
+        super().__init__(f"Layer {layer_name!r} is read-only: refused to {operation}{target}. {hint}")
 
 
 class LayerConfigurationError(ImproperlyConfigured):

@@ -9,8 +9,8 @@ time, so 100,000 files cost the memory of the largest directory's names, not of 
 ``survey()`` counts what a purge would take (for a confirmation or a dry run) without deleting;
 ``purge()`` deletes. What was uploaded after the purger was created is never taken, even if a
 user took minutes to confirm: the filesystem purger reads the layer afresh on each pass and
-leaves alone what was modified since it started (to the resolution of the filesystem's
-timestamps), and the storage-API purger deletes exactly what its survey counted.
+leaves alone what was modified or moved in since it started (by the later of mtime and ctime,
+to the resolution of the filesystem's timestamps), and the storage-API purger deletes exactly what its survey counted.
 """
 
 from __future__ import annotations
@@ -241,9 +241,9 @@ class FilesystemPurger(LayerPurger):
     ``get_modified_time`` per file through the storage API. Directories are opened with
     ``O_NOFOLLOW`` and entries reached only relative to them, as ``shutil.rmtree`` does, so a
     directory swapped for a symbolic link mid-purge leads nowhere: nothing outside the layer's
-    location is touched, and links are deleted themselves, never followed. A file written after
-    the purge started is left alone, judged by its modification time: each pass reads the layer
-    afresh, so a survey keeps nothing. Directories the purge empties are removed.
+    location is touched, and links are deleted themselves, never followed. A file written or
+    moved in after the purge started is left alone, judged by the later of its mtime and ctime:
+    each pass reads the layer afresh, so a survey keeps nothing. Directories the purge empties are removed.
     """
 
     keeps_survey = False
@@ -344,10 +344,13 @@ class FilesystemPurger(LayerPurger):
                 if subdirectories is not None:
                     subdirectories.append(base)
                 continue
-            if status.st_mtime >= self.started:
-                continue  # Written after the purge started: an upload (or a delete) to keep.
+            # A rename keeps a file's old mtime (Django moves large uploads into place; so do cp -p
+            # and rsync -a) but sets its ctime: the later of the two says when it came here.
+            arrived = max(status.st_mtime, status.st_ctime)
+            if arrived >= self.started:
+                continue  # Written or moved here after the purge started: an upload to keep.
             if self.cutoff is not None and status.st_mtime >= self.cutoff:
-                continue
+                continue  # --older-than asks how old the contents are: the mtime
             name = f"{relative}/{base}" if relative else base
             if kind == WHITEOUT:
                 yield Item(WHITEOUT, name, 0, fd, base)

@@ -16,7 +16,7 @@ from hybridmedia.management.base import format_bytes
 from hybridmedia.management.durations import format_duration, parse_duration
 from hybridmedia.purge import normalize_prefixes
 from hybridmedia.storage import HybridStorage
-from hybridmedia.stores import store_of
+from hybridmedia.storage.stores import store_of
 from hybridmedia.urlmap import name_from_url
 from tests.s3 import Bucket
 

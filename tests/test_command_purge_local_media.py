@@ -305,23 +305,18 @@ def fs(location: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("top", "lower", "relation"),
-    [
-        ("shared", "shared", "is the same store as"),
-        ("shared/local", "shared", "lies inside"),
-        ("shared", "shared/production", "contains"),
-        ("alias-of-shared", "shared", "is the same store as"),
-    ],
+    ("top", "lower"),
+    [("shared", "shared"), ("shared/local", "shared"), ("shared", "shared/production"), ("alias-of-shared", "shared")],
 )
 def test_refuses_when_the_write_layer_shares_a_directory_with_a_lower_layer(
-    settings: Any, tmp_path: Path, top: str, lower: str, relation: str
+    settings: Any, tmp_path: Path, top: str, lower: str
 ) -> None:
     (tmp_path / "shared/production").mkdir(parents=True)
     (tmp_path / "shared/local").mkdir(parents=True)
     (tmp_path / "alias-of-shared").symlink_to(tmp_path / "shared")
     (tmp_path / "shared/production/photo.jpg").write_bytes(b"production")
     settings.STORAGES = hybrid_storages(fs(tmp_path / top), fs(tmp_path / lower))
-    with pytest.raises(CommandError, match=f"Refusing to purge.\nThe write layer 'local' .* {relation} the lower"):
+    with pytest.raises(CommandError, match="Cannot use --storage 'default': The write layer 'local' .* share files"):
         run("purge_local_media", "--noinput")
     assert (tmp_path / "shared/production/photo.jpg").read_bytes() == b"production"
 
@@ -332,7 +327,7 @@ def test_refuses_when_the_write_layer_is_the_production_bucket(
     production.put("photo.jpg")
     s3_requests.clear()
     settings.STORAGES = hybrid_storages(production.config(), production.config())
-    with pytest.raises(CommandError, match=r"is the same store as the lower layer 'production' \(s3://prod-"):
+    with pytest.raises(CommandError, match=r"and the lower layer 'production' \(s3://prod-\w+/ at http://127.0.0.1:\d+\) share files"):
         run("purge_local_media", "--noinput")
     assert s3_requests == []  # and the autouse guard proves the bucket is unchanged
 
@@ -340,7 +335,7 @@ def test_refuses_when_the_write_layer_is_the_production_bucket(
 def test_refuses_a_write_prefix_inside_the_production_bucket(settings: Any, production: Bucket) -> None:
     production.put("dev/photo.jpg")
     settings.STORAGES = hybrid_storages(production.config(location="dev"), production.config())
-    with pytest.raises(CommandError, match=r"s3://prod-\w+/dev/ at http://127.0.0.1:\d+\) lies inside"):
+    with pytest.raises(CommandError, match=r"'local' \(s3://prod-\w+/dev/ at http://127.0.0.1:\d+\) and the lower layer"):
         run("purge_local_media", "--noinput")
 
 

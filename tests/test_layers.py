@@ -109,7 +109,7 @@ class TestThreeLayers:
         production.put("x.jpg")
         three_layers.delete("x.jpg")
         assert not three_layers.exists("x.jpg")
-        assert not three_layers.is_name_available("x.jpg")
+        assert three_layers.is_name_available("x.jpg")  # deleted: free for a new file under that name
 
     def test_shadowing_a_middle_layer(self, three_layers: HybridStorage, staging: Bucket) -> None:
         staging.put("s.jpg", b"staging")

@@ -75,7 +75,7 @@ def call_everything(hybrid: HybridStorage, name: str) -> None:
         lambda: hybrid.save(name, ContentFile(b"hostile")),
         lambda: hybrid.open(name).close(),
         lambda: hybrid.exists(name),
-        lambda: hybrid.delete(name),
+        lambda: hybrid.delete(name) if name else None,  # delete("") is a ValueError, as Django's
         lambda: hybrid.listdir(name),
         lambda: hybrid.url(name),
         lambda: hybrid.origin(name),

@@ -22,7 +22,12 @@ def parse_duration(text: str) -> timedelta:
     amounts: dict[str, int] = {}
     for number, unit in _PART.findall(compact):
         amounts[UNITS[unit]] = amounts.get(UNITS[unit], 0) + int(number)
-    return timedelta(**amounts)
+    try:
+        return timedelta(**amounts)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is too long a duration; the longest is {timedelta.max.days:,} days."
+        ) from None
 
 
 def format_duration(duration: timedelta) -> str:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from django.core.files.storage import Storage
 
 from hybridmedia.exceptions import LayerUnavailable
+from hybridmedia.redaction import describe_error, redact_url
 
 T = TypeVar("T")
 logger = logging.getLogger("hybridmedia")
@@ -45,10 +46,11 @@ def describe_endpoint(storage: Storage) -> str:
     """Say where a layer lives, without credentials."""
     bucket = getattr(storage, "bucket_name", None)
     if bucket:
-        endpoint = getattr(storage, "endpoint_url", None) or "AWS S3"
+        # An endpoint_url may carry "user:password@" (a MinIO or proxy login).
+        endpoint = redact_url(str(getattr(storage, "endpoint_url", None) or "AWS S3"))
         return f"bucket {bucket!r} at {endpoint}"
     location = getattr(storage, "location", None)
-    return f"{type(storage).__name__} at {location}" if location else type(storage).__name__
+    return f"{type(storage).__name__} at {redact_url(str(location))}" if location else type(storage).__name__
 
 
 def apply_default_timeouts(storage: Storage, options: dict[str, Any]) -> None:
@@ -87,7 +89,8 @@ class Availability:
         except Exception as exc:
             if not is_unreachable(exc):
                 raise
-            error = LayerUnavailable(layer_name, describe_endpoint(storage), f"{type(exc).__name__}: {exc}")
+            # botocore's message quotes the request URL, userinfo included; the admin banner shows it.
+            error = LayerUnavailable(layer_name, describe_endpoint(storage), describe_error(exc, [storage]))
             with self._lock:
                 self._down[layer_name] = (time.monotonic() + self.retry_after, error)
             logger.warning("%s Not asking it again for %s seconds.", error, self.retry_after)

@@ -16,6 +16,7 @@ from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
 from hybridmedia.exceptions import LayerConfigurationError, LayerUnavailable, ReadOnlyLayerError
+from hybridmedia.redaction import redact_value
 from hybridmedia.storage.availability import Availability
 from hybridmedia.storage.cache import (
     MISSING,
@@ -36,6 +38,7 @@ from hybridmedia.storage.layers import Layer, build_layers, parse_layer_specs
 from hybridmedia.storage.listing import ListingPage, list_page
 from hybridmedia.storage.names import (
     WHITEOUT_DIR,
+    as_name,
     is_missing,
     validate_directory,
     validate_name,
@@ -54,7 +57,7 @@ _ACCESS_NOFOLLOW = os.access in os.supports_follow_symlinks and os.access(os.sep
 
 LOWER_DELETE_CHOICES = ("whiteout", "ignore", "error")
 UNAVAILABLE_CHOICES = ("error", "miss")
-OPTIONS = ("layers", "lower_delete", "cache", "cache_timeout", "unavailable", "unavailable_retry")
+OPTIONS = ("layers", "lower_delete", "cache", "cache_timeout", "unavailable", "unavailable_retry", "lower_paths")
 #: URLs memoised per deterministic layer (a dict lookup instead of S3Storage.url()'s ~0.1 ms).
 URL_MEMO_ENTRIES = 10_000
 
@@ -80,6 +83,7 @@ class HybridStorage(Storage):
         cache_timeout: float | None = 300,
         unavailable: str = "error",
         unavailable_retry: float = 30,
+        lower_paths: bool = False,
         **unknown_options: Any,
     ) -> None:
         if unknown_options:
@@ -90,13 +94,13 @@ class HybridStorage(Storage):
             )
         if lower_delete not in LOWER_DELETE_CHOICES:
             raise _option_error(
-                f"HybridStorage got lower_delete={lower_delete!r}.",
+                f"HybridStorage got lower_delete={redact_value('lower_delete', lower_delete)}.",
                 f'Set OPTIONS["lower_delete"] to one of {", ".join(map(repr, LOWER_DELETE_CHOICES))}.',
                 8,
             )
         if cache is not None and not isinstance(cache, str):
             raise _option_error(
-                f"HybridStorage got cache={cache!r}.",
+                f"HybridStorage got cache={redact_value('cache', cache)}.",
                 'Set OPTIONS["cache"] to the alias of an entry of CACHES, or leave it out for an in-process cache.',
                 9,
             )
@@ -104,14 +108,14 @@ class HybridStorage(Storage):
             isinstance(cache_timeout, bool) or not isinstance(cache_timeout, (int, float)) or cache_timeout < 0
         ):
             raise _option_error(
-                f"HybridStorage got cache_timeout={cache_timeout!r}.",
+                f"HybridStorage got cache_timeout={redact_value('cache_timeout', cache_timeout)}.",
                 'Set OPTIONS["cache_timeout"] to a number of seconds (0 turns the cache off, None '
                 "keeps answers until the process ends).",
                 9,
             )
         if unavailable not in UNAVAILABLE_CHOICES:
             raise _option_error(
-                f"HybridStorage got unavailable={unavailable!r}.",
+                f"HybridStorage got unavailable={redact_value('unavailable', unavailable)}.",
                 'Set OPTIONS["unavailable"] to "error" (raise LayerUnavailable) or "miss" (treat the '
                 "files of an unreachable layer as missing).",
                 10,
@@ -122,12 +126,20 @@ class HybridStorage(Storage):
             or unavailable_retry < 0
         ):
             raise _option_error(
-                f"HybridStorage got unavailable_retry={unavailable_retry!r}.",
+                f"HybridStorage got unavailable_retry={redact_value('unavailable_retry', unavailable_retry)}.",
                 'Set OPTIONS["unavailable_retry"] to the number of seconds an unreachable layer is '
                 "left alone before it is asked again.",
                 10,
             )
+        if not isinstance(lower_paths, bool):
+            raise _option_error(
+                f"HybridStorage got lower_paths={redact_value('lower_paths', lower_paths)}.",
+                'Set OPTIONS["lower_paths"] to True or False (the default).',
+                12,
+            )
         self._layer_specs = parse_layer_specs(layers)
+        #: Whether ``path()`` gives lower layers' real paths: anything written there changes that layer.
+        self.lower_paths = lower_paths
         self.lower_delete = lower_delete
         self.cache_alias = cache
         self.cache_timeout = cache_timeout
@@ -152,7 +164,7 @@ class HybridStorage(Storage):
     @cached_property
     def layers(self) -> tuple[Layer, ...]:
         """The layers, top (writable) first; built on first use."""
-        return build_layers(self._layer_specs)
+        return build_layers(self._layer_specs, lower_paths=self.lower_paths)
 
     @property
     def top(self) -> Layer:
@@ -274,14 +286,14 @@ class HybridStorage(Storage):
 
     def whiteouts(self, prefix: str = "") -> Iterator[str]:
         """Yield every whited-out name under the directory ``prefix``."""
-        validate_directory(prefix)
+        prefix = validate_directory(prefix)
         root = whiteout_marker(prefix.strip("/")).rstrip("/")
         for marker in walk_files(self.top.storage, root):
             yield posixpath.relpath(marker, WHITEOUT_DIR)
 
     def restore(self, name: str) -> bool:
         """Drop the whiteout of ``name`` so the lower layers' copy shows again; return whether one existed."""
-        validate_name(name)
+        name = validate_name(name)
         marker = whiteout_marker(name)
         if not self.top.storage.exists(marker):
             return False
@@ -292,7 +304,7 @@ class HybridStorage(Storage):
 
     def origin(self, name: str) -> Layer | None:
         """Return the layer that serves ``name``, or ``None`` when the hybrid does not hold it."""
-        validate_name(name)
+        name = validate_name(name)
         if self._top_exists(name):
             return self.top
         if self._is_whited_out(name):
@@ -302,18 +314,18 @@ class HybridStorage(Storage):
 
     def locate(self, name: str) -> list[Layer]:
         """Return every layer that physically holds ``name``, top first, whiteouts ignored."""
-        validate_name(name)
+        name = validate_name(name)
         found = [self.top] if self._top_exists(name) else []
         return found + [layer for layer in self.lower_layers if self._probe(layer, name).exists]
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the top layer's ``name`` hides a lower layer's copy."""
-        validate_name(name)
+        name = validate_name(name)
         return self._top_exists(name) and self._lower_holder(name) is not None
 
     def shadowed(self, prefix: str = "") -> Iterator[str]:
         """Yield every top-layer name under the directory ``prefix`` that hides a lower copy."""
-        validate_directory(prefix)
+        prefix = validate_directory(prefix)
         for name in walk_files(self.top.storage, prefix.strip("/"), skip=WHITEOUT_DIR):
             if self._lower_holder(name) is not None:
                 yield name
@@ -329,7 +341,7 @@ class HybridStorage(Storage):
         Lower layers are skipped when the cache knows they lack the name; ``from_probe`` answers
         from what a probe already told (an S3 HEAD carries the size and modification time).
         """
-        validate_name(name)
+        name = validate_name(name)
         # A stat first: raising and catching the top layer's FileNotFoundError for every production
         # file costs more than the stat. NotImplementedError of a top layer that holds the name stays.
         if self._top_exists(name):
@@ -377,17 +389,18 @@ class HybridStorage(Storage):
     # The Storage API ------------------------------------------------------------------------
 
     def _open(self, name: str, mode: str = "rb") -> IO[Any]:
+        name = validate_name(name)
         if is_write_mode(mode):
             return self._open_for_writing(name, mode)
         file: IO[Any] = self._serve(name, lambda storage: storage.open(name, mode))
-        for layer in self.lower_layers:
+        served_by = getattr(file, "layer_name", None)  # a lower layer's files are ReadOnlyFiles
+        if served_by is not None and served_by in self._layer_keys:
             # S3Storage's file has loaded the object's HEAD: keep its size and time for later.
-            if layer.storage is getattr(file, "_storage", None):
-                self._remember(layer, name, probe_of_open_file(layer.storage, file))
+            layer = self.layer(served_by)
+            self._remember(layer, name, probe_of_open_file(layer.storage, file))
         return file
 
     def _open_for_writing(self, name: str, mode: str) -> IO[Any]:
-        validate_name(name)
         top = self.top.storage
         if not top.exists(name):
             source = None if self._is_whited_out(name) else self._lower_holder(name, fresh=True)
@@ -405,27 +418,32 @@ class HybridStorage(Storage):
         return top.open(name, mode.replace("x", "w"))
 
     def _save(self, name: str, content: Any) -> str:
-        validate_name(name)
+        name = validate_name(name)
         # No fallback: if the top layer fails, the error propagates and nothing else is written.
         saved = self.top.storage.save(name, content)
         self._remove_whiteout(saved)
         return saved
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
-        token = _requested_name.set(name)
+        token = _requested_name.set(as_name(name))
         try:
             return super().get_available_name(name, max_length)
         finally:
             _requested_name.reset(token)
 
     def is_name_available(self, name: str, max_length: int | None = None) -> bool:
-        # Free only if no layer holds the name and no whiteout keeps it, so an upload can never
-        # shadow a production file. Asked fresh: a stale "missing" must not hand out a taken name.
+        # Free if the top layer does not hold it and a whiteout hides the lower copies (the name was
+        # deleted: a new file under it replaces the whiteout, as a library that regenerates a derived
+        # file under the name it computed expects); otherwise free only if no lower layer holds it,
+        # so an upload never shadows a production file. Asked fresh: a stale "missing" must not hand
+        # out a taken name.
         if max_length and len(name) > max_length:
             return False
-        validate_name(name)
-        if self._top_exists(name) or self._is_whited_out(name):
+        name = validate_name(name)
+        if self._top_exists(name):
             return False
+        if self._is_whited_out(name):
+            return True
         try:
             return self._lower_holder(name, fresh=True) is None
         except LayerUnavailable as exc:
@@ -436,7 +454,9 @@ class HybridStorage(Storage):
             return False
 
     def delete(self, name: str) -> None:
-        validate_name(name)
+        if not name:
+            raise ValueError("The name must be given to delete().")
+        name = validate_name(name)
         top = self.top.storage
         had_top_copy = top.exists(name)
         if had_top_copy:
@@ -463,7 +483,7 @@ class HybridStorage(Storage):
         return self.origin(name) is not None
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
-        validate_directory(path)
+        path = validate_directory(path)
         path = path.strip("/")
         directories: list[list[str]] = []
         files: list[list[str]] = []
@@ -501,7 +521,7 @@ class HybridStorage(Storage):
         Unlike ``listdir()``, a page costs one listing request per lower layer however large the
         directory is (S3 is paged natively), and memory proportional to ``limit``.
         """
-        validate_directory(path)
+        path = validate_directory(path)
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit!r}.")
         return list_page(self, path, after, limit)
@@ -517,17 +537,24 @@ class HybridStorage(Storage):
             raise
 
     def size(self, name: str) -> int:
+        name = validate_name(name)
         return self._serve(name, lambda storage: storage.size(name), lambda known: known.size)
 
     def url(self, name: str | None) -> str:
         if name is None:
             return self.top.storage.url(name)
+        try:
+            name = validate_name(name)
+        except SuspiciousFileOperation:
+            # A name no layer may hold (a control character, "../x"): no layer is asked, and the
+            # top layer quotes it as FileSystemStorage.url() would; writes keep refusing it.
+            return self.top.storage.url(as_name(name))
         return self._url(self.url_layer(name), name)
 
     def url_with_layer(self, name: str) -> tuple[str, Layer]:
         """Return ``(url(name), url_layer(name))`` from one lookup, for a page that shows both."""
         layer = self.url_layer(name)
-        return self._url(layer, name), layer
+        return self._url(layer, as_name(name)), layer
 
     def url_layer(self, name: str) -> Layer:
         """Return the layer whose URL ``url(name)`` gives, asking nothing of the bottom layer.
@@ -536,7 +563,7 @@ class HybridStorage(Storage):
         layer is presumed to (a badge for "served by production" on a page of a hundred photos
         costs no request). A whited-out name gets the top layer, whose URL answers 404.
         """
-        validate_name(name)
+        name = validate_name(name)
         middle, bottom = self._url_candidates
         if bottom is None or self._top_exists(name) or self._top_exists(whiteout_marker(name)):
             return self.top
@@ -564,16 +591,25 @@ class HybridStorage(Storage):
         return url
 
     def path(self, name: str) -> str:
+        """Return the top layer's path for ``name``; a lower layer's file has none.
+
+        A name served by a lower layer raises ``NotImplementedError`` saying how to get a writable
+        local copy, unless ``lower_paths=True`` (then the lower layer's real path: dangerous).
+        """
+        name = validate_name(name)
         layer = self.origin(name) or self.top
         return layer.storage.path(name)
 
     def get_accessed_time(self, name: str) -> datetime:
+        name = validate_name(name)
         return self._serve(name, lambda storage: storage.get_accessed_time(name))
 
     def get_created_time(self, name: str) -> datetime:
+        name = validate_name(name)
         return self._serve(name, lambda storage: storage.get_created_time(name))
 
     def get_modified_time(self, name: str) -> datetime:
+        name = validate_name(name)
         return self._serve(name, lambda storage: storage.get_modified_time(name), self._probed_mtime)
 
     @staticmethod

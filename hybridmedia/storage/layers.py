@@ -11,8 +11,11 @@ from django.core.files.storage import Storage
 from django.utils.module_loading import import_string
 
 from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.redaction import redact_config, redact_text
 from hybridmedia.storage.availability import apply_default_timeouts
-from hybridmedia.storage.readonly import read_only_class
+from hybridmedia.storage.backends.filesystem import contained_class, is_filesystem
+from hybridmedia.storage.readonly import guard
+from hybridmedia.storage.stores import unsafe_layer_problems
 
 HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
 LAYER_KEYS = frozenset({"name", "storage"})
@@ -50,7 +53,7 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
     """Validate the ``layers`` option's shape (no settings needed) and return one spec per layer."""
     if not layers or isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
         raise _error(
-            f"HybridStorage needs a non-empty list of layers, got {layers!r}.",
+            f"HybridStorage needs a non-empty list of layers, got {redact_config(layers)!r}.",
             'Set OPTIONS["layers"] to a list of STORAGES aliases, top (writable) layer first, '
             'e.g. ["local", "production"].',
             1,
@@ -62,7 +65,7 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
             continue
         if not isinstance(item, Mapping) or "storage" not in item or set(item) - LAYER_KEYS:
             raise _error(
-                f"Layer {position} of HybridStorage is {item!r}, which is neither a STORAGES alias "
+                f"Layer {position} of HybridStorage is {redact_config(item)!r}, which is neither a STORAGES alias "
                 f'nor a dict with the keys "storage" and optionally "name".',
                 'Write each layer as an alias string, or as {"name": "...", "storage": <alias or '
                 '{"BACKEND": ..., "OPTIONS": {...}}>}.',
@@ -82,14 +85,14 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
             specs.append(LayerSpec(name=item["name"], alias=None, config=storage))
         else:
             raise _error(
-                f"Layer {position} of HybridStorage has an invalid storage {storage!r}.",
+                f"Layer {position} of HybridStorage has an invalid storage {redact_config(storage)!r}.",
                 'Give "storage" as a STORAGES alias, or as {"BACKEND": ..., "OPTIONS": {...}} '
                 'together with a "name" for the layer.',
                 2,
             )
         if not isinstance(specs[-1].name, str) or not specs[-1].name:
             raise _error(
-                f"Layer {position} of HybridStorage has an invalid name {specs[-1].name!r}.",
+                f"Layer {position} of HybridStorage has an invalid name {redact_config(specs[-1].name)!r}.",
                 "Layer names must be non-empty strings.",
                 2,
             )
@@ -131,7 +134,7 @@ def storage_class(spec: LayerSpec) -> type[Storage]:
         cls = import_string(str(backend))
     except ImportError as exc:
         raise _error(
-            f"The backend {backend!r} of {spec.describe()} cannot be imported: {exc}.",
+            f"The backend {redact_config(backend)!r} of {spec.describe()} cannot be imported: {redact_text(str(exc))}.",
             "Fix the dotted path or install the package that provides it.",
             5,
         ) from exc
@@ -146,25 +149,35 @@ def storage_class(spec: LayerSpec) -> type[Storage]:
         )
     if not (isinstance(cls, type) and issubclass(cls, Storage)):
         raise _error(
-            f"The backend {backend!r} of {spec.describe()} is not a Django Storage class.",
+            f"The backend {redact_config(backend)!r} of {spec.describe()} is not a Django Storage class.",
             "Point BACKEND at a subclass of django.core.files.storage.Storage.",
             5,
         )
     return cls
 
 
-def build_layers(specs: Sequence[LayerSpec]) -> tuple[Layer, ...]:
-    """Instantiate every layer's storage; every layer but the first is wrapped read-only."""
+def build_layers(specs: Sequence[LayerSpec], *, lower_paths: bool = False) -> tuple[Layer, ...]:
+    """Instantiate every layer's storage, guarded; refuse a write layer that overlaps a lower one.
+
+    The top layer never writes through a link out of its directory (filesystem); every other layer
+    is wrapped read-only, and so is everything it hands out. ``lower_paths`` lets lower layers
+    answer ``path()`` (dangerous: see ``HybridStorage``).
+    """
     layers = []
     for position, spec in enumerate(specs):
         cls = storage_class(spec)
         options = dict(storage_config(spec).get("OPTIONS", {}))
         if position == 0:
-            storage = cls(**options)
+            storage = (contained_class(cls) if is_filesystem(cls) else cls)(**options)
         else:
-            guarded = read_only_class(cls)
-            storage = guarded(**options)
-            storage.hybridmedia_layer_name = spec.name  # type: ignore[attr-defined]
+            storage = guard(cls, options, spec.name, allow_paths=lower_paths)
             apply_default_timeouts(storage, options)
         layers.append(Layer(name=spec.name, storage=storage, writable=position == 0))
+    problems = unsafe_layer_problems(layers)
+    if problems:
+        raise _error(
+            " ".join(problems),
+            "hybridmedia refuses a layer set whose write layer could modify a lower layer or the project.",
+            11,
+        )
     return tuple(layers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import posixpath
 import re
 
@@ -46,10 +47,20 @@ def _check_not_reserved(name: str) -> None:
         )
 
 
-def validate_name(name: str) -> str:
-    """Refuse traversal, absolute paths, control characters, huge and reserved names."""
+def as_name(name: str | os.PathLike[str]) -> str:
+    """Return ``name`` as a string: Django's storages take ``pathlib`` paths as names too."""
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+        if isinstance(name, str) and os.sep != "/":
+            name = name.replace(os.sep, "/")
+    return name  # type: ignore[return-value]
+
+
+def validate_name(name: str | os.PathLike[str]) -> str:
+    """Return ``name`` as a string; refuse traversal, absolute paths, control characters, huge and reserved names."""
     if isinstance(name, str) and name in _valid_names:
         return name
+    name = as_name(name)
     _check_characters(name)
     validate_file_name(name, allow_relative_path=True)
     _check_not_reserved(name)
@@ -69,8 +80,9 @@ def _remember_valid(name: str) -> None:
     _valid_names[name] = None
 
 
-def validate_directory(path: str) -> str:
+def validate_directory(path: str | os.PathLike[str]) -> str:
     """Like ``validate_name()`` for a directory; ``""`` means the root."""
+    path = as_name(path)
     _check_characters(path)
     if path.strip("/") not in ("", "."):
         validate_file_name(path.rstrip("/"), allow_relative_path=True)

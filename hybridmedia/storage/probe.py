@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.files.storage import Storage
 
+from hybridmedia.storage.backends.s3 import is_s3
 from hybridmedia.storage.cache import MISSING, Probe
 from hybridmedia.storage.names import is_missing
 
@@ -23,14 +24,6 @@ def _s3_head(storage: Any, name: str) -> Probe:
             return MISSING
         raise
     return Probe(exists=True, size=head.get("ContentLength"), modified=head.get("LastModified"))
-
-
-def is_s3(storage: Storage) -> bool:
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # pragma: no cover - django-storages is a dependency
-        return False
-    return isinstance(storage, S3Storage)
 
 
 def probe(storage: Storage, name: str) -> Probe:

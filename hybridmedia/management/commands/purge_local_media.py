@@ -12,8 +12,9 @@ from hybridmedia.management.base import HybridStorageCommand, format_bytes, plur
 from hybridmedia.management.durations import format_duration, parse_duration
 from hybridmedia.management.progress import ProgressBar
 from hybridmedia.purge import WHITEOUT, Item, LayerPurger, PurgeCount, purger_for
+from hybridmedia.redaction import redact_text
 from hybridmedia.storage import HybridStorage
-from hybridmedia.stores import describe_location, shared_store_problems
+from hybridmedia.storage.stores import describe_location
 
 #: Purges of at least this many files and whiteouts draw a progress bar on a terminal.
 PROGRESS_THRESHOLD = 1000
@@ -75,12 +76,10 @@ class Command(HybridStorageCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.set_options(**options)
         storage = self.get_hybrid(self.alias)
-        problems = shared_store_problems(storage)
-        if problems:
-            raise CommandError("Refusing to purge.\n" + "\n".join(problems))
         prefixes = self.check_prefixes(options["prefixes"])
         purger = self.purger(storage, prefixes)
-        where = describe_location(storage.top.storage)
+        # An S3 write layer is described with its endpoint_url, which may carry a login.
+        where = redact_text(describe_location(storage.top.storage))
         nothing = f"Nothing to purge in layer {storage.top.name!r} ({where})."
         if self.dry_run:
             found = self.survey(purger)
