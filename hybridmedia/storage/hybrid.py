@@ -15,8 +15,8 @@ from itertools import pairwise
 from typing import IO, Any, TypeVar
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.utils import timezone

@@ -9,12 +9,14 @@ that (S3: a client that refuses every request but GET and HEAD).
 
 from __future__ import annotations
 
+import contextvars
 import io
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import IO, Any
 
 from django.core.files.base import File
-from django.core.files.storage import Storage
+from django.core.files.storage import InMemoryStorage, Storage
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.storage.backends import guard_mixins
@@ -140,6 +142,16 @@ class ReadOnlyFile(File):  # type: ignore[type-arg]
         return False
 
 
+#: Set while a guarded storage runs one of its own read methods, which may need its real paths
+#: (FileSystemStorage.exists() calls self.path()); path() answers callers only with lower_paths.
+_reading_inside = contextvars.ContextVar("hybridmedia_reading_inside", default=False)
+
+
+_READ_METHODS = frozenset(
+    {"exists", "listdir", "size", "get_accessed_time", "get_created_time", "get_modified_time", "_open"}
+)
+
+
 def _http_method(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     # S3Storage.url(name, parameters=None, expire=None, http_method=None): the method is 3rd.
     return kwargs.get("http_method", args[2] if len(args) > 2 else None)
@@ -153,6 +165,8 @@ class ReadOnlyStorageMixin:
     hybridmedia_allow_paths: bool = False
     #: The backend class this guard wraps (set by ``read_only_class()``).
     hybridmedia_wrapped: type[Storage]
+    #: Whether ``path()`` names a real file (not InMemoryStorage's names, which nothing can open).
+    hybridmedia_local_paths: bool = True
 
     def _refuse(self, operation: str, name: str | None, hint: str | None = None) -> ReadOnlyLayerError:
         return ReadOnlyLayerError(self.hybridmedia_layer_name, operation, name, hint=hint)
@@ -174,11 +188,40 @@ class ReadOnlyStorageMixin:
     def _open(self, name: str, mode: str = "rb") -> IO[Any]:
         if is_write_mode(mode):
             raise self._refuse(f"open for writing (mode {mode!r})", name, WRITE_HINT)
-        raw_open = super()._open  # type: ignore[misc]
-        return ReadOnlyFile(raw_open(name, mode), str(name), self.hybridmedia_layer_name, lambda: raw_open(name, mode))
+
+        def raw_open() -> IO[Any]:
+            return self._read("_open", name, mode)  # type: ignore[no-any-return]
+
+        return ReadOnlyFile(raw_open(), str(name), self.hybridmedia_layer_name, raw_open)
+
+    def _read(self, method: str, *args: Any) -> Any:
+        assert method in _READ_METHODS, method
+        token = _reading_inside.set(True)
+        try:
+            return getattr(super(), method)(*args)
+        finally:
+            _reading_inside.reset(token)
+
+    def exists(self, name: str) -> bool:
+        return self._read("exists", name)  # type: ignore[no-any-return]
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        return self._read("listdir", path)  # type: ignore[no-any-return]
+
+    def size(self, name: str) -> int:
+        return self._read("size", name)  # type: ignore[no-any-return]
+
+    def get_accessed_time(self, name: str) -> datetime:
+        return self._read("get_accessed_time", name)  # type: ignore[no-any-return]
+
+    def get_created_time(self, name: str) -> datetime:
+        return self._read("get_created_time", name)  # type: ignore[no-any-return]
+
+    def get_modified_time(self, name: str) -> datetime:
+        return self._read("get_modified_time", name)  # type: ignore[no-any-return]
 
     def path(self, name: str) -> str:
-        if not self.hybridmedia_allow_paths:
+        if self.hybridmedia_local_paths and not (self.hybridmedia_allow_paths or _reading_inside.get()):
             raise NotImplementedError(
                 f"{str(name)!r} is in the read-only layer {self.hybridmedia_layer_name!r}. {PATH_HINT}"
             )
@@ -215,6 +258,7 @@ def read_only_class(storage_class: type[Storage]) -> type[Storage]:
                 "__module__": __name__,
                 "__doc__": f"Read-only {storage_class.__qualname__}.",
                 "hybridmedia_wrapped": storage_class,
+                "hybridmedia_local_paths": not issubclass(storage_class, InMemoryStorage),
             },
         )
     return _read_only_classes[storage_class]

@@ -13,7 +13,6 @@ from django.core.files.storage import FileSystemStorage, Storage
 
 from hybridmedia.storage.readonly import is_write_mode
 
-
 #: A directory holding one of these is a project's code, never a write layer.
 PROJECT_MARKERS = ("manage.py",)
 
