@@ -122,6 +122,8 @@ class TestChecks:
             ({"layers": ["local"], "lower_delete": "nope"}, "hybridmedia.E008"),
             ({"layers": ["local"], "cache": "no-such-cache"}, "hybridmedia.E009"),
             ({"layers": ["local"], "cache_timeout": -5}, "hybridmedia.E009"),
+            ({"layers": ["local"], "unavailable": "maybe"}, "hybridmedia.E010"),
+            ({"layers": ["local"], "lower_paths": "yes"}, "hybridmedia.E012"),
         ],
     )
     def test_each_error_is_reported_by_manage_py_check(
