@@ -13,8 +13,8 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.utils import timezone
 
 from hybridmedia.storage import HybridStorage, Layer
+from hybridmedia.storage.backends.s3 import is_s3
 from hybridmedia.storage.names import is_missing
-from hybridmedia.storage.probe import is_s3
 
 #: Version of the JSON documents the commands print; bumped only for incompatible changes.
 JSON_VERSION = 1

@@ -327,7 +327,8 @@ def test_refuses_when_the_write_layer_is_the_production_bucket(
     production.put("photo.jpg")
     s3_requests.clear()
     settings.STORAGES = hybrid_storages(production.config(), production.config())
-    with pytest.raises(CommandError, match=r"and the lower layer 'production' \(s3://prod-\w+/ at http://127.0.0.1:\d+\) share files"):
+    match = r"and the lower layer 'production' \(s3://prod-\w+/ at http://127.0.0.1:\d+\) share files"
+    with pytest.raises(CommandError, match=match):
         run("purge_local_media", "--noinput")
     assert s3_requests == []  # and the autouse guard proves the bucket is unchanged
 
@@ -335,7 +336,8 @@ def test_refuses_when_the_write_layer_is_the_production_bucket(
 def test_refuses_a_write_prefix_inside_the_production_bucket(settings: Any, production: Bucket) -> None:
     production.put("dev/photo.jpg")
     settings.STORAGES = hybrid_storages(production.config(location="dev"), production.config())
-    with pytest.raises(CommandError, match=r"'local' \(s3://prod-\w+/dev/ at http://127.0.0.1:\d+\) and the lower layer"):
+    match = r"'local' \(s3://prod-\w+/dev/ at http://127.0.0.1:\d+\) and the lower layer"
+    with pytest.raises(CommandError, match=match):
         run("purge_local_media", "--noinput")
 
 

@@ -55,7 +55,7 @@ def describe_endpoint(storage: Storage) -> str:
 
 def apply_default_timeouts(storage: Storage, options: dict[str, Any]) -> None:
     """Give a lower S3 layer short timeouts and one retry unless the user chose a client_config."""
-    from hybridmedia.storage.probe import is_s3
+    from hybridmedia.storage.backends.s3 import is_s3
 
     if not is_s3(storage) or "client_config" in options:
         return

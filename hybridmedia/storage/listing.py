@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.storage import Storage
 
+from hybridmedia.storage.backends.s3 import is_s3
 from hybridmedia.storage.names import WHITEOUT_DIR, is_missing
-from hybridmedia.storage.probe import is_s3
 
 if TYPE_CHECKING:
     from hybridmedia.storage.hybrid import HybridStorage

@@ -53,7 +53,7 @@ def as_name(name: str | os.PathLike[str]) -> str:
         name = os.fspath(name)
         if isinstance(name, str) and os.sep != "/":
             name = name.replace(os.sep, "/")
-    return name  # type: ignore[return-value]
+    return name
 
 
 def validate_name(name: str | os.PathLike[str]) -> str:

@@ -78,10 +78,10 @@ class ReadOnlyStream(io.RawIOBase):
         return self.__raw.readline(-1 if size is None else size)  # type: ignore[no-any-return]
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self.__raw.seek(offset, whence)  # type: ignore[no-any-return]
+        return self.__raw.seek(offset, whence)
 
     def tell(self) -> int:
-        return self.__raw.tell()  # type: ignore[no-any-return]
+        return self.__raw.tell()
 
     def close(self) -> None:
         if not self.closed:
@@ -115,7 +115,7 @@ class ReadOnlyFile(File):  # type: ignore[type-arg]
         self.__reopen = reopen
         metadata = getattr(raw, "obj", None)  # S3's object: its HEAD, for the origin cache
         self.obj = metadata
-        super().__init__(ReadOnlyStream(raw, layer_name, name), name)
+        super().__init__(ReadOnlyStream(raw, layer_name, name), name)  # type: ignore[arg-type]
 
     def __refuse(self, operation: str) -> ReadOnlyLayerError:
         return ReadOnlyLayerError(self.layer_name, operation, self.name, hint=WRITE_HINT)
@@ -126,7 +126,7 @@ class ReadOnlyFile(File):  # type: ignore[type-arg]
         if not self.closed:
             self.seek(0)
         else:
-            self.file = ReadOnlyStream(self.__reopen(), self.layer_name, str(self.name))
+            self.file = ReadOnlyStream(self.__reopen(), self.layer_name, str(self.name))  # type: ignore[assignment]
         return self
 
     def write(self, data: Any) -> int:

@@ -109,7 +109,7 @@ def identity_chain(location: str) -> tuple[str, list[tuple[int, int]], tuple[str
     does not exist yet is represented by its nearest existing ancestor and the parts below it.
     """
     real = os.path.realpath(location)
-    existing, missing = real, []
+    existing, missing = real, list[str]()
     while not os.path.exists(existing) and os.path.dirname(existing) != existing:
         existing, part = os.path.split(existing)
         missing.insert(0, part)
@@ -161,4 +161,4 @@ def project_code_problem(location: str) -> str | None:
 
 
 def describe(storage: Any) -> str:
-    return os.path.realpath(storage.location)
+    return os.path.realpath(str(storage.location))
