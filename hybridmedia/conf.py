@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from hybridmedia.redaction import is_credential_key, redact_config, redact_text, redact_url
+
 __all__ = ["AppSettings", "LayerURLError", "app_settings", "storage_from_url", "storages_from_urls"]
 
 HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
@@ -36,8 +38,6 @@ LAYER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # AWS's rules for bucket names (lower case, 3-63 characters, no leading/trailing dot or dash).
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 REGION_NAME = re.compile(r"^[a-z0-9-]+$")
-# Query keys whose values are never echoed in an error message.
-SECRET_KEYS = frozenset({"access_key", "secret_key", "security_token", "session_token", "password"})
 
 
 class LayerURLError(ImproperlyConfigured):
@@ -106,18 +106,32 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _has_userinfo(netloc: str, path: str) -> bool:
+    """Return whether a URL's authority starts with ``user:password@``."""
+    # A "/" in the password ("key:se/cret@bucket") ends the authority early and moves the "@" into
+    # the first path segment, leaving "key:se" as a host and port.
+    first_segment = path.split("/")[1] if path.startswith("/") else ""
+    return "@" in netloc or (":" in netloc and "@" in first_segment)
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL with a host")
-    if parts.username or parts.password:
+    if parts.username or parts.password or _has_userinfo(parts.netloc, parts.path):
         raise ValueError("must not contain credentials")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ValueError("must have a numeric port, if any") from None
     return value
 
 
 def _host(value: str) -> str:
     if not value or "://" in value or value.startswith("/"):
         raise ValueError("must be a host name such as cdn.example.com, without a scheme (use url_protocol)")
+    if "@" in value:
+        raise ValueError("must not contain credentials")
     return value
 
 
@@ -188,10 +202,22 @@ CREDENTIALS_OPTION = "credentials_env"
 
 
 def _redact(url: str) -> str:
-    """Return ``url`` with any password and secret-looking query values masked, for error messages."""
-    url = re.sub(r"(://[^/?#@]*?:)[^/?#@]*@", r"\1***@", url)
-    secrets = "|".join(sorted(SECRET_KEYS))
-    return re.sub(rf"([?&](?:{secrets})=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
+    """Return ``url`` (or an option's value) with its userinfo and credential-like query values masked."""
+    if "://" not in url:
+        # Without "scheme://" a "user:password@" would not be seen as userinfo (s3:// forgotten, say).
+        return redact_url(f"layer://{url}").removeprefix("layer://")
+    return redact_url(url)
+
+
+def _credentials_advice(scheme: str) -> str:
+    if scheme == "s3":
+        return (
+            f"set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, or name a prefix with "
+            f"?{CREDENTIALS_OPTION}=PREFIX to read PREFIX_AWS_ACCESS_KEY_ID etc."
+        )
+    if scheme in {"file", "memory"}:
+        return f"a {scheme}:// layer takes no credentials."
+    return "give them to the backend through the environment or its own settings."
 
 
 def _split(url: str) -> tuple[str, str, str, str, str]:
@@ -210,10 +236,30 @@ def _split(url: str) -> tuple[str, str, str, str, str]:
     try:
         # Parse the rest with a neutral scheme: urlsplit refuses dotted paths with underscores.
         parts = urlsplit(f"layer://{rest}")
+    except ValueError as exc:
+        raise LayerURLError(f"Layer URL {_redact(url)!r} is malformed: {redact_text(str(exc))}.") from exc
+    # Checked before the port, whose error would quote a password as a malformed port number.
+    if _has_userinfo(parts.netloc, parts.path):
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} carries credentials before the "
+            f"{'bucket name' if scheme == 's3' else 'path'}. Never put credentials in a URL: "
+            f"{_credentials_advice(scheme)}"
+        )
+    try:
         _ = parts.port  # Raises ValueError for a malformed port.
     except ValueError as exc:
-        raise LayerURLError(f"Layer URL {_redact(url)!r} is malformed: {exc}.") from exc
+        raise LayerURLError(f"Layer URL {_redact(url)!r} is malformed: {redact_text(str(exc))}.") from exc
     return scheme, parts.netloc, unquote(parts.path), parts.query, parts.fragment
+
+
+def _refuse_credentials(url: str, scheme: str, raw: Mapping[str, str]) -> None:
+    """Refuse credential-like query options: a URL ends up in shell history, logs and error pages."""
+    for key in raw:
+        if is_credential_key(key) and key != CREDENTIALS_OPTION:
+            raise LayerURLError(
+                f"Layer URL {_redact(url)!r} carries the credential {key!r}. Never put credentials in "
+                f"a URL: {_credentials_advice(scheme)}"
+            )
 
 
 def _query(url: str, query: str) -> dict[str, str]:
@@ -221,8 +267,8 @@ def _query(url: str, query: str) -> dict[str, str]:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError as exc:
         raise LayerURLError(
-            f"The query string of layer URL {_redact(url)!r} is malformed ({exc}); write options "
-            f"as ?key=value&key=value."
+            f"The query string of layer URL {_redact(url)!r} is malformed ({redact_text(str(exc))}); "
+            f"write options as ?key=value&key=value."
         ) from exc
     options: dict[str, str] = {}
     for key, value in pairs:
@@ -237,12 +283,6 @@ def _parse_options(
 ) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for key, value in raw.items():
-        if key.lower() in SECRET_KEYS:
-            raise LayerURLError(
-                f"Layer URL {_redact(url)!r} carries the credential {key!r}. Never put credentials in "
-                f"a URL: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, or name a "
-                f"prefix with ?{CREDENTIALS_OPTION}=PREFIX to read PREFIX_AWS_ACCESS_KEY_ID etc."
-            )
         if key not in known:
             raise LayerURLError(
                 f"Layer URL {_redact(url)!r} has the unknown option {key!r} for {kind}:// layers. "
@@ -254,7 +294,9 @@ def _parse_options(
         try:
             options[option.keyword] = option.parse(value)
         except ValueError as exc:
-            raise LayerURLError(f"Option {key}={value!r} of layer URL {_redact(url)!r} {exc}.") from None
+            # Credential-like keys never get here (_refuse_credentials() refused them), but a value
+            # such as an endpoint may still carry a login.
+            raise LayerURLError(f"Option {key}={_redact(value)!r} of layer URL {_redact(url)!r} {exc}.") from None
     return options
 
 
@@ -288,12 +330,6 @@ def _memory(url: str, netloc: str, path: str, raw: dict[str, str]) -> dict[str, 
 
 
 def _s3(url: str, netloc: str, path: str, raw: dict[str, str], environ: Mapping[str, str]) -> dict[str, Any]:
-    if "@" in netloc:
-        raise LayerURLError(
-            f"Layer URL {_redact(url)!r} carries credentials before the bucket name. Never put "
-            f"credentials in a URL: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, "
-            f"or name a prefix with ?{CREDENTIALS_OPTION}=PREFIX."
-        )
     if ":" in netloc:
         raise LayerURLError(
             f"Layer URL {_redact(url)!r}: {netloc!r} is not a bucket name (no port allowed); put a "
@@ -315,9 +351,10 @@ def _s3(url: str, netloc: str, path: str, raw: dict[str, str], environ: Mapping[
 def _credentials(url: str, prefix: str, environ: Mapping[str, str]) -> dict[str, str]:
     """Read ``PREFIX_AWS_ACCESS_KEY_ID`` and friends, so two buckets can use different keys."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
+        # The value is not shown: whatever it is, it is not a prefix, and it may be a pasted secret.
         raise LayerURLError(
-            f"Option {CREDENTIALS_OPTION}={prefix!r} of layer URL {_redact(url)!r} must be an "
-            f"environment variable prefix such as STAGING."
+            f"Option {CREDENTIALS_OPTION} of layer URL {_redact(url)!r} must be an environment variable "
+            f"prefix such as STAGING (letters, digits and underscores, not starting with a digit)."
         )
     names = {"access_key": f"{prefix}_AWS_ACCESS_KEY_ID", "secret_key": f"{prefix}_AWS_SECRET_ACCESS_KEY"}
     missing = [variable for variable in names.values() if not environ.get(variable)]
@@ -340,7 +377,9 @@ def _dotted(url: str, scheme: str, netloc: str, path: str, raw: dict[str, str]) 
     try:
         backend = import_string(scheme)
     except ImportError as exc:
-        raise LayerURLError(f"The backend {scheme!r} of layer URL {_redact(url)!r} cannot be imported: {exc}.") from exc
+        raise LayerURLError(
+            f"The backend {scheme!r} of layer URL {_redact(url)!r} cannot be imported: {redact_text(str(exc))}."
+        ) from exc
     if not (isinstance(backend, type) and issubclass(backend, Storage)):
         raise LayerURLError(f"The scheme {scheme!r} of layer URL {_redact(url)!r} is not a Django Storage class.")
     options = {key: _json_or_text(value) for key, value in raw.items()}
@@ -373,10 +412,11 @@ def storage_from_url(
 ) -> tuple[str | None, dict[str, Any]]:
     """Return ``(name, {"BACKEND": ..., "OPTIONS": ...})`` for one layer URL; ``name`` may be ``None``."""
     if not isinstance(url, str) or not url.strip():
-        raise LayerURLError(f"A layer URL must be a non-empty string, got {url!r}.")
+        raise LayerURLError(f"A layer URL must be a non-empty string, got {redact_config(url)!r}.")
     url = url.strip()
     scheme, netloc, path, query, fragment = _split(url)
     raw = _query(url, query)
+    _refuse_credentials(url, scheme, raw)
     name = raw.pop(NAME_OPTION, None)
     if name is not None and fragment:
         raise LayerURLError(

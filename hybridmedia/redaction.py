@@ -78,14 +78,16 @@ def is_credential_key(key: object) -> bool:
 
 
 def _mask_pair(match: re.Match[str]) -> str:
-    if is_credential_key(match["key"]):
-        quote = match["value"][:1] if match["value"][:1] in {"'", '"'} else ""
-        return f"{match['key']}{match['sep']}{quote}{MASK}{quote}"
-    value = match["value"]
-    decoded = unquote(value)
-    if decoded != value and "@" in decoded:
-        return f"{match['key']}{match['sep']}{redact_url(decoded)}"
-    return match.group(0)
+    key, sep, value = match["key"], match["sep"], match["value"]
+    quote = value[:1] if value[:1] in {"'", '"'} else ""
+    if is_credential_key(key):
+        return f"{key}{sep}{quote}{MASK}{quote}"
+    decoded = unquote(value[1:-1] if quote else value)
+    if "@" not in decoded:
+        return match.group(0)
+    # A login inside the value: a (percent-encoded) URL's userinfo, or "user:password@host" with no scheme.
+    shown = redact_url(decoded) if "://" in decoded else redact_url(f"x://{decoded}").removeprefix("x://")
+    return match.group(0) if shown == decoded else f"{key}{sep}{quote}{shown}{quote}"
 
 
 def _mask_quoted_pair(match: re.Match[str]) -> str:
@@ -101,6 +103,11 @@ def _mask_userinfo(match: re.Match[str]) -> str:
 def redact_url(url: str) -> str:
     """Return ``url`` with its userinfo and every credential-like query value masked."""
     return _KEY_VALUE.sub(_mask_pair, _USERINFO_IN_URL.sub(_mask_userinfo, url))
+
+
+def has_userinfo(value: object) -> bool:
+    """Return whether ``value`` is text holding a URL with credentials (``scheme://user:password@``)."""
+    return isinstance(value, str) and bool(_USERINFO_IN_URL.search(value))
 
 
 def redact_text(text: str) -> str:

@@ -178,7 +178,7 @@ def test_unreachable_production_gives_a_banner_not_a_500(
 
 @pytest.mark.django_db
 def test_error_messages_are_redacted() -> None:
-    from hybridmedia.admin.redact import describe_error
+    from hybridmedia.redaction import describe_error
 
     class FakeS3:
         access_key = support.ACCESS_KEY

@@ -107,6 +107,10 @@ class TestErrors:
             _ = storages["default"].layers
 
 
+S3 = "storages.backends.s3.S3Storage"
+ENDPOINT_WITH_LOGIN = {"bucket_name": "b", "endpoint_url": "http://user:pass@127.0.0.1:9"}
+
+
 class TestChecks:
     @pytest.mark.parametrize(
         ("options", "check_id"),
@@ -124,6 +128,10 @@ class TestChecks:
             ({"layers": ["local"], "cache_timeout": -5}, "hybridmedia.E009"),
             ({"layers": ["local"], "unavailable": "maybe"}, "hybridmedia.E010"),
             ({"layers": ["local"], "lower_paths": "yes"}, "hybridmedia.E012"),
+            (
+                {"layers": ["local", {"name": "p", "storage": {"BACKEND": S3, "OPTIONS": ENDPOINT_WITH_LOGIN}}]},
+                "hybridmedia.E013",
+            ),
         ],
     )
     def test_each_error_is_reported_by_manage_py_check(

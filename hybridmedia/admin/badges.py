@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from hybridmedia.admin.redact import describe_error
+from hybridmedia.redaction import describe_error
 from hybridmedia.storage import HybridStorage, Layer
 
 STYLESHEET = "hybridmedia/admin.css"

@@ -34,6 +34,7 @@ from hybridmedia import get_hybrid_storage
 from hybridmedia.admin.badges import STYLESHEET, layer_badge, status_badge
 from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_file
 from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory, read_page
+from hybridmedia.redaction import redact_text
 from hybridmedia.storage import HybridStorage
 from hybridmedia.storage.names import validate_directory, validate_name
 
@@ -110,7 +111,10 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     # Shared context -------------------------------------------------------------------------
 
     def get_storage(self) -> HybridStorage:
-        return get_hybrid_storage(self.storage_alias)
+        storage = get_hybrid_storage(self.storage_alias)
+        # Build the layers now: a layer's bad configuration becomes the page's banner, not a 500.
+        storage.layers  # noqa: B018
+        return storage
 
     def base_context(self, request: HttpRequest, title: str) -> dict[str, Any]:
         return {
@@ -141,7 +145,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _config_error(self, request: HttpRequest, exc: ImproperlyConfigured) -> TemplateResponse:
         context = self.base_context(request, _("Media files"))
-        context["config_error"] = str(exc)
+        # A backend's own configuration error may quote its options; ours never do, but may quote a URL.
+        context["config_error"] = redact_text(str(exc))
         return TemplateResponse(request, self.browser_template, context)
 
     # The browser ----------------------------------------------------------------------------

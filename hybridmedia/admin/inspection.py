@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hybridmedia.admin.listing import LayerError, Stat, ask, stat_file
-from hybridmedia.admin.redact import describe_error
+from hybridmedia.redaction import describe_error
 from hybridmedia.storage import HybridStorage, Layer
 from hybridmedia.storage.names import validate_name, whiteout_marker
 from hybridmedia.storage.probe import probe

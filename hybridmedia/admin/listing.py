@@ -27,11 +27,11 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.utils import timezone
 
-from hybridmedia.admin.redact import describe_error
+from hybridmedia.redaction import describe_error
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage, Layer
 from hybridmedia.storage import listing as storage_listing
+from hybridmedia.storage.backends.s3 import is_s3
 from hybridmedia.storage.names import is_missing, whiteout_marker
-from hybridmedia.storage.probe import is_s3
 
 T = TypeVar("T")
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hybridmedia.admin.badges import STYLESHEET, as_hybrid, origin_badge_for_file
-from hybridmedia.admin.redact import describe_error
 from hybridmedia.admin.widgets import HybridFileWidget
+from hybridmedia.redaction import describe_error
 
 
 def file_fields(obj: models.Model) -> Iterator[tuple[models.FileField, FieldFile]]:

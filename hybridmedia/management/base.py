@@ -16,7 +16,9 @@ from hybridmedia import get_hybrid_storage
 from hybridmedia.conf import app_settings
 from hybridmedia.exceptions import LayerUnavailable
 from hybridmedia.purge import normalize_prefixes
+from hybridmedia.redaction import describe_error, redact_text
 from hybridmedia.storage import HybridStorage
+from hybridmedia.storage.availability import is_unreachable
 from hybridmedia.storage.cache import bypass_cache
 from hybridmedia.storage.names import validate_name
 
@@ -58,7 +60,16 @@ class HybridStorageCommand(BaseCommand):
                 return super().execute(*args, **options)
             except LayerUnavailable as exc:
                 # One line and exit status 1, like any CommandError: an outage is not a crash.
-                raise CommandError(str(exc)) from exc
+                raise CommandError(redact_text(str(exc))) from exc
+            except Exception as exc:
+                # A backend's own error may quote a credential: print it masked, as one line, rather
+                # than as a traceback; so is a store that cannot be reached (the write layer's too).
+                message = describe_error(exc)
+                if is_unreachable(exc):
+                    raise CommandError(f"A layer cannot be reached: {message}") from exc
+                if message == f"{type(exc).__name__}: {exc}":
+                    raise
+                raise CommandError(message) from exc
 
     def log(self, msg: str, level: int = 2, style: Callable[[str], str] | None = None) -> None:
         """Write ``msg`` to stdout when ``--verbosity`` is at least ``level``."""
@@ -71,7 +82,8 @@ class HybridStorageCommand(BaseCommand):
             storage = get_hybrid_storage(alias)
             storage.layers  # noqa: B018 - build the layers now so a bad configuration fails here.
         except ImproperlyConfigured as exc:
-            raise CommandError(f"Cannot use --storage {alias!r}: {exc}") from exc
+            # A backend's own configuration error may quote its options (an endpoint with a login).
+            raise CommandError(f"Cannot use --storage {alias!r}: {redact_text(str(exc))}") from exc
         return storage
 
     @staticmethod

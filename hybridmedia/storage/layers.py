@@ -11,7 +11,7 @@ from django.core.files.storage import Storage
 from django.utils.module_loading import import_string
 
 from hybridmedia.exceptions import LayerConfigurationError
-from hybridmedia.redaction import redact_config, redact_text
+from hybridmedia.redaction import has_userinfo, redact_config, redact_text
 from hybridmedia.storage.availability import apply_default_timeouts
 from hybridmedia.storage.backends.filesystem import contained_class, is_filesystem
 from hybridmedia.storage.readonly import guard
@@ -167,6 +167,15 @@ def build_layers(specs: Sequence[LayerSpec], *, lower_paths: bool = False) -> tu
     for position, spec in enumerate(specs):
         cls = storage_class(spec)
         options = dict(storage_config(spec).get("OPTIONS", {}))
+        for key, value in options.items():
+            if has_userinfo(value):
+                # Backends quote such a URL whole in their own errors (botocore does): refuse it here.
+                raise _error(
+                    f"The option {key!r} of {spec.describe()} is a URL with credentials in it (user:password@).",
+                    "Remove them from the URL and give them through the backend's own credential options, "
+                    "read from the environment.",
+                    13,
+                )
         if position == 0:
             storage = (contained_class(cls) if is_filesystem(cls) else cls)(**options)
         else:

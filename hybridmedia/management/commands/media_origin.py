@@ -8,6 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from hybridmedia.describe import JSON_VERSION, Copy, NameReport, describe_name
 from hybridmedia.management.base import HybridStorageCommand, format_bytes
+from hybridmedia.redaction import redact_url
 from hybridmedia.storage import HybridStorage
 from hybridmedia.urlmap import looks_like_url, name_from_url, url_prefixes
 
@@ -72,7 +73,8 @@ class Command(HybridStorageCommand):
             if "://" in query:
                 raise CommandError(
                     f"{query!r} is not a URL any layer of the hybrid produces; their URLs start with "
-                    f"{', '.join(map(repr, url_prefixes(storage)))}. Give the storage name instead."
+                    f"{', '.join(repr(redact_url(prefix)) for prefix in url_prefixes(storage))}. "
+                    f"Give the storage name instead."
                 )
         return self.check_name(query)
 
