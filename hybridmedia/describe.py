@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.files.storage import FileSystemStorage, Storage
 from django.utils import timezone
 
 from hybridmedia.storage import HybridStorage, Layer
-from hybridmedia.storage.backends.s3 import is_s3
-from hybridmedia.storage.names import is_missing
+from hybridmedia.storage.model import COMPARE_MAX_BYTES, Whereabouts, compare
+from hybridmedia.storage.model import Copy as ModelCopy
 
 #: Version of the JSON documents the commands print; bumped only for incompatible changes.
 JSON_VERSION = 1
 
-_MD5 = re.compile(r"[0-9a-f]{32}")
-
 
 @dataclass(frozen=True)
 class Copy:
-    """One layer's copy of a name: its size, modification time and URL (``None`` where unknown)."""
+    """One layer's copy of a name as the commands print it: size, modification time and URL."""
 
     layer: Layer
     size: int | None = None
     modified: datetime | None = None
     url: str | None = None
-    #: An MD5 the layer reported for free (an S3 ETag of a single-part upload).
-    md5: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,72 +36,22 @@ class Copy:
         }
 
 
-def _utc(value: datetime) -> datetime:
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
     if timezone.is_naive(value):  # Storages return local naive times when USE_TZ is False.
         value = timezone.make_aware(value)
     return value.astimezone(UTC)
 
 
-def _s3_head(storage: Storage, name: str) -> dict[str, Any] | None:
-    """Return S3's HEAD answer for ``name`` when ``storage`` is django-storages' S3Storage."""
-    if not is_s3(storage):
-        return None
-    from storages.utils import clean_name
-
-    # Like storage.probe.probe(), one HEAD; kept whole here because the ETag is a free checksum.
-    key = storage._normalize_name(clean_name(name))  # type: ignore[attr-defined]
-    return storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=key)  # type: ignore[attr-defined,no-any-return]
-
-
-def copy_in(layer: Layer, name: str) -> Copy:
-    """Return the facts about ``layer``'s copy of ``name``."""
-    storage = layer.storage
-    url = _optional(lambda: storage.url(name))
+def _printed(copy: ModelCopy, name: str, details: bool) -> Copy:
+    if not details:
+        return Copy(copy.layer)
     try:
-        head = _s3_head(storage, name)
-    except Exception as exc:
-        if not is_missing(exc):
-            raise
-        return Copy(layer, url=url)
-    if head is not None:
-        etag = str(head.get("ETag", "")).strip('"').lower()
-        return Copy(
-            layer,
-            size=head["ContentLength"],
-            modified=_utc(head["LastModified"]),
-            url=url,
-            md5=etag if _MD5.fullmatch(etag) else None,
-        )
-    size = _optional(lambda: storage.size(name))
-    modified = _optional(lambda: storage.get_modified_time(name))
-    return Copy(layer, size=size, modified=_utc(modified) if modified else None, url=url)
-
-
-def _optional(call: Any) -> Any:
-    try:
-        return call()
+        url: str | None = copy.layer.storage.url(name)
     except NotImplementedError:
-        return None
-    except Exception as exc:
-        if is_missing(exc):
-            return None
-        raise
-
-
-def checksum(copy: Copy, name: str) -> str | None:
-    """Return the MD5 of ``copy`` when its layer gives one cheaply (S3 ETag, or a local file)."""
-    if copy.md5:
-        return copy.md5
-    if not isinstance(copy.layer.storage, FileSystemStorage):
-        return None
-    digest = hashlib.md5(usedforsecurity=False)
-    try:
-        with copy.layer.storage.open(name, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except FileNotFoundError:
-        return None
-    return digest.hexdigest()
+        url = None
+    return Copy(copy.layer, copy.size, _utc(copy.modified), url)
 
 
 # media_origin ---------------------------------------------------------------------------------
@@ -143,19 +86,24 @@ class NameReport:
 
 
 def describe_name(storage: HybridStorage, name: str, *, query: str | None = None, details: bool = True) -> NameReport:
-    """Return where ``name`` lives in ``storage``; ``details`` adds sizes, times and URLs."""
-    holders = storage.locate(name)
-    origin = storage.origin(name) if holders else None
-    below_origin = storage.layers[storage.layers.index(origin) + 1 :] if origin else ()
+    """Return where ``name`` lives in ``storage`` (the storage's model); ``details`` adds sizes, times, URLs."""
+    return _report(storage.whereabouts(name), name if query is None else query, details)
+
+
+def describe_names(storage: HybridStorage, queries: list[tuple[str, str]], *, details: bool = True) -> list[NameReport]:
+    """Describe every ``(query, name)``, asking each lower layer once per directory where that is cheaper."""
+    found = storage.whereabouts_many(name for _query, name in queries)
+    return [_report(found[name], query, details) for query, name in queries]
+
+
+def _report(where: Whereabouts, query: str, details: bool) -> NameReport:
     return NameReport(
-        name=name,
-        query=name if query is None else query,
-        origin=origin,
-        copies=[copy_in(layer, name) if details else Copy(layer) for layer in holders],
-        # The served copy hides a lower one (a middle layer can shadow the bottom one too).
-        shadowed=any(layer in holders for layer in below_origin),
-        # Held below, yet served by no layer: only a whiteout in the top layer does that.
-        whited_out=origin is None and bool(holders),
+        name=where.name,
+        query=query,
+        origin=where.origin,
+        copies=[_printed(copy, where.name, details) for copy in where.copies],
+        shadowed=where.shadowed,
+        whited_out=where.whited_out and where.serving is None and where.found,
     )
 
 
@@ -202,33 +150,20 @@ class Shadow:
         }
 
 
-def compare(top: Copy, lower: Copy, name: str, top_md5: list[str | None]) -> Comparison:
-    """Compare sizes, then checksums where both layers give them (``top_md5`` caches the top's)."""
-    if top.size is not None and lower.size is not None and top.size != lower.size:
-        return Comparison(lower, True, "size")
-    lower_md5 = checksum(lower, name)
-    if lower_md5 is None:
-        return Comparison(lower, None, None)
-    if not top_md5:
-        top_md5.append(checksum(top, name))
-    if top_md5[0] is None:
-        return Comparison(lower, None, None)
-    return Comparison(lower, top_md5[0] != lower_md5, "md5")
-
-
-def find_shadows(storage: HybridStorage, prefixes: Iterable[str] = ("",)) -> Iterator[Shadow]:
-    """Yield every top-layer file under ``prefixes`` that hides a lower copy, with the comparisons."""
+def find_shadows(
+    storage: HybridStorage, prefixes: Iterable[str] = ("",), max_bytes: int = COMPARE_MAX_BYTES
+) -> Iterator[Shadow]:
+    """Yield every shadowed name under ``prefixes``: its serving copy, and each hidden copy compared with it."""
     seen: set[str] = set()
     for prefix in prefixes:
-        for name in storage.shadowed(prefix):
-            if name in seen:
-                continue
-            seen.add(name)
-            top = copy_in(storage.top, name)
-            top_md5: list[str | None] = []
-            lower = [
-                compare(top, copy_in(layer, name), name, top_md5)
-                for layer in storage.lower_layers
-                if layer.storage.exists(name)
-            ]
-            yield Shadow(name, top, lower)
+        names = [name for name in storage.shadowed(prefix) if name not in seen]
+        seen.update(names)
+        for name, where in storage.whereabouts_many(names).items():
+            serving = where.serving
+            if serving is None or not where.shadowed:
+                continue  # changed since shadowed() looked
+            lower = []
+            for hidden in where.hidden:
+                result = compare(name, serving, hidden, max_bytes)
+                lower.append(Comparison(_printed(hidden, name, True), result.differs, result.by))
+            yield Shadow(name, _printed(serving, name, True), lower)

@@ -368,8 +368,10 @@ def test_three_layers_show_the_middle_layer(
     assert 'hm-badge--bottom" data-layer="production"' in listed["1.jpg"].badges
     assert 'hm-badge--middle" data-layer="staging"' in listed["2.jpg"].badges
     assert "Served by staging; held by staging, production" in listed["2.jpg"].badges
-    assert not listed["2.jpg"].entry.shadowed  # only a top-layer copy shadows
+    assert listed["2.jpg"].entry.shadowed  # the serving copy, in staging, hides production's
     detail = admin_client.get(DETAIL, {"name": "homes/2.jpg"})
     assert [copy.present for copy in detail.context["report"].copies] == [False, True, True]
     assert detail.context["report"].serving.layer.name == "staging"
-    assert detail.context["warning"] is None
+    # Every surface agrees with the storage: staging's copy shadows production's (no local copy to delete).
+    assert detail.context["warning"].startswith("The “staging” copy of this file hides the “production” copy.")
+    assert "Delete the local copy" not in detail.context["warning"]

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 
 from hybridmedia import get_hybrid_storage
+from hybridmedia.describe import find_shadows
 from hybridmedia.storage import HybridStorage
 from tests.command_settings import hybrid_storages, run, run_with_status
 from tests.s3 import Bucket
@@ -113,20 +114,27 @@ def test_json_without_shadows(storage: HybridStorage) -> None:
     assert (document["count"], document["shadows"], document["prefixes"]) == (0, [], [""])
 
 
-def test_contents_are_not_compared_without_checksums(settings: Any, production: Bucket) -> None:
+def test_contents_are_compared_by_their_bytes_without_checksums(settings: Any, production: Bucket) -> None:
     production.put("a.jpg", b"same size")
     settings.STORAGES = hybrid_storages({"BACKEND": "django.core.files.storage.InMemoryStorage"}, production.config())
     shadow(get_hybrid_storage(), "a.jpg", b"SAME SIZE")
     status, out, _ = run_with_status("media_shadows")
     assert status == 1
-    assert out.splitlines()[0] == "a.jpg  (contents not compared)"
-    assert "not compared (no checksum available)" in out.splitlines()[2]
+    assert out.splitlines()[0] == "a.jpg  (contents differ)"
+    assert "differs (by bytes)" in out.splitlines()[2]
     (item,) = json.loads(run_with_status("media_shadows", "--json")[1])["shadows"]
-    assert (item["differs"], item["lower"][0]["differs"], item["lower"][0]["compared_by"]) == (
-        None,
-        None,
-        None,
-    )
+    assert (item["differs"], item["lower"][0]["differs"], item["lower"][0]["compared_by"]) == (True, True, "bytes")
+
+
+def test_contents_too_large_to_read_are_not_compared(settings: Any, production: Bucket) -> None:
+    production.put("a.jpg", b"same size")
+    settings.STORAGES = hybrid_storages({"BACKEND": "django.core.files.storage.InMemoryStorage"}, production.config())
+    storage = get_hybrid_storage()
+    shadow(storage, "a.jpg", b"SAME SIZE")
+    (found,) = find_shadows(storage, max_bytes=4)
+    assert (found.differs, found.lower[0].compared_by) == (None, None)
+    out = run_with_status("media_shadows")[1]
+    assert "differs (by bytes)" in out  # the command's cap is 32 MiB
 
 
 def test_bad_prefixes_are_refused(storage: HybridStorage, s3_requests: list[Any]) -> None:

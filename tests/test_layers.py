@@ -77,7 +77,7 @@ class TestThreeLayers:
         assert three_layers.open("only-staging.jpg").read() == b"s"
         assert three_layers.origin("both.jpg").name == "staging"
         assert [layer.name for layer in three_layers.locate("both.jpg")] == ["staging", "production"]
-        assert not three_layers.is_shadowed("both.jpg")  # only the top layer can shadow
+        assert three_layers.is_shadowed("both.jpg")  # staging's copy hides production's
 
     def test_middle_layer_url_and_bottom_url_without_request(
         self,

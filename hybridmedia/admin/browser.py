@@ -437,7 +437,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def shadowing_warning(self, report: FileReport) -> str | None:
         """Say in plain words what a shadowing local copy means, and whether it differs."""
-        top, hidden = report.top_copy, report.hidden_copy
+        top, hidden = report.serving, report.hidden_copy
         if top is None or hidden is None:
             return None
         words = {"top": top.layer.name, "lower": hidden.layer.name}
@@ -454,7 +454,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             text += " " + _("The two copies have identical contents.")
         else:
             text += " " + _("The copies were not compared (too large or unreadable).")
-        text += " " + _("Delete the local copy to show the “%(lower)s” file again.") % words
+        if top.layer.writable:
+            text += " " + _("Delete the local copy to show the “%(lower)s” file again.") % words
         return text
 
     def _start_action(self, request: HttpRequest) -> tuple[HybridStorage, str] | HttpResponse:

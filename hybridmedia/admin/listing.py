@@ -12,7 +12,6 @@ search, counting); for S3 (django-storages) it keeps each object's size and modi
 
 from __future__ import annotations
 
-import contextlib
 import posixpath
 import threading
 import time
@@ -30,8 +29,6 @@ from django.utils import timezone
 from hybridmedia.redaction import describe_error
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage, Layer
 from hybridmedia.storage import listing as storage_listing
-from hybridmedia.storage.backends.s3 import is_s3
-from hybridmedia.storage.names import is_missing, whiteout_marker
 
 T = TypeVar("T")
 
@@ -87,8 +84,8 @@ class Entry:
 
     @property
     def shadowed(self) -> bool:
-        """The top layer's copy hides a lower layer's copy."""
-        return not self.is_dir and len(self.holders) > 1 and self.holders[0].writable
+        """The serving copy hides a copy in a layer below it (the definition in ``storage.model``)."""
+        return not self.is_dir and not self.whited_out and len(self.holders) > 1
 
     @property
     def hidden(self) -> list[Layer]:
@@ -133,30 +130,6 @@ def _as_setting_time(modified: datetime | None) -> datetime | None:
     if modified is not None and not settings.USE_TZ:
         return timezone.make_naive(modified)
     return modified
-
-
-def _list_s3(storage: Storage, path: str, listing: LayerListing) -> None:
-    """List an S3 "directory" with one paginated request series, keeping sizes and times."""
-    from storages.utils import clean_name
-
-    prefix = storage._normalize_name(clean_name(path))  # type: ignore[attr-defined]
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    client = storage.connection.meta.client  # type: ignore[attr-defined]
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=storage.bucket_name,  # type: ignore[attr-defined]
-        Delimiter="/",
-        Prefix=prefix,
-    )
-    for page in pages:
-        for entry in page.get("CommonPrefixes", ()):
-            listing.directories.add(posixpath.relpath(entry["Prefix"], prefix))
-        for entry in page.get("Contents", ()):
-            if entry["Key"] == prefix:  # a "directory marker" object, not a file
-                continue
-            stat = Stat(entry.get("Size"), _as_setting_time(entry.get("LastModified")))
-            listing.files[posixpath.relpath(entry["Key"], prefix)] = stat
-    listing.found = bool(listing.directories or listing.files)
 
 
 class ListingCache:
@@ -215,33 +188,22 @@ def list_layer(layer: Layer, path: str, max_age: float = 0, refresh: bool = Fals
 
 
 def _list_layer(layer: Layer, path: str) -> LayerListing:
-    listing = LayerListing(layer)
-    if is_s3(layer.storage):
-        _list_s3(layer.storage, path, listing)
-        return listing
-    try:
-        directories, files = layer.storage.listdir(path)
-    except NotADirectoryError:
-        return listing
-    except Exception as exc:
-        if is_missing(exc):
-            return listing
-        raise
-    listing.found = True
-    listing.directories.update(directories)
-    listing.files.update(dict.fromkeys(files))
+    listed = layer.adapter.list_directory(path)
+    listing = LayerListing(layer, found=listed.exists)
+    for key in listed.keys:
+        if key.endswith("/"):
+            listing.directories.add(key[:-1])
+        else:
+            probe = listed.probes.get(key)
+            listing.files[key] = None if probe is None else Stat(probe.size, _as_setting_time(probe.modified))
     return listing
 
 
 def _whiteouts(storage: HybridStorage, path: str) -> set[str]:
-    if not storage.lower_layers:
-        return set()
     try:
-        return set(storage.top.storage.listdir(whiteout_marker(path).rstrip("/"))[1])
-    except Exception as exc:
-        if is_missing(exc) or isinstance(exc, NotADirectoryError):
-            return set()
-        raise
+        return set(storage.whited_out_in(path))
+    except NotADirectoryError:
+        return set()
 
 
 def read_directory(storage: HybridStorage, path: str, max_age: float = 0, refresh: bool = False) -> Directory:
@@ -307,12 +269,8 @@ def fill_stats(entries: Iterable[Entry], storage: HybridStorage) -> list[LayerEr
 
 def stat_file(layer: Layer, name: str) -> Stat:
     """Return the size and modification time of ``name`` in ``layer``, ``None`` for what it cannot tell."""
-    stat = Stat()
-    with contextlib.suppress(NotImplementedError):
-        stat.size = layer.storage.size(name)
-    with contextlib.suppress(NotImplementedError):
-        stat.modified = layer.storage.get_modified_time(name)
-    return stat
+    probe = layer.adapter.stat(name)
+    return Stat(probe.size, _as_setting_time(probe.modified))
 
 
 def read_page(storage: HybridStorage, path: str, after: str = "", limit: int = 100) -> DirectoryPage:

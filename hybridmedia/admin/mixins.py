@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,8 +36,9 @@ def file_fields(obj: models.Model) -> Iterator[tuple[models.FileField, FieldFile
 def origin_badge(field_name: str, description: str | None = None) -> Callable[[models.Model], SafeString]:
     """Return a ``list_display`` column showing which layer serves the file in ``field_name``.
 
-    Each row asks the hybrid for the file's origin (a stat in the top layer, a HEAD request in a
-    lower one), so keep ``list_per_page`` modest on change lists with remote layers.
+    On a ``HybridMediaAdminMixin`` change list the page's files are asked about together first
+    (``HybridStorage.whereabouts_many()``: one listing per directory and lower layer), so each row's
+    badge costs no request; elsewhere each row asks for its own file.
     """
 
     def column(obj: models.Model) -> SafeString:
@@ -84,6 +86,24 @@ class HybridMediaAdminMixin:
                 return widget is None or widget is AdminFileWidget
         return True
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)  # type: ignore[misc]
+        self.prefetch_origins(changelist.result_list)
+        return changelist
+
+    def prefetch_origins(self, objects: Any) -> None:
+        """Ask each hybrid about the files of ``objects`` at once, so their badges need no request each."""
+        names: dict[int, tuple[Any, list[str]]] = {}
+        for obj in objects:
+            for _field, value in file_fields(obj):
+                hybrid = as_hybrid(value.storage)
+                if hybrid is not None:
+                    names.setdefault(id(hybrid), (hybrid, []))[1].append(str(value.name))
+        for hybrid, batch in names.values():
+            # A failure here only costs the speed-up: each badge then asks, and says what failed.
+            with contextlib.suppress(Exception):
+                hybrid.whereabouts_many(batch, skip_unavailable=True)
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -101,7 +121,7 @@ class HybridMediaAdminMixin:
             if hybrid is None or len(hybrid.layers) < 2 or not value.name:
                 continue
             try:
-                holders = hybrid.locate(value.name)
+                where = hybrid.whereabouts(value.name)
             except Exception as exc:  # noqa: BLE001 - say so instead of failing the change form.
                 self.message_user(  # type: ignore[attr-defined]
                     request,
@@ -114,8 +134,7 @@ class HybridMediaAdminMixin:
                     messages.WARNING,
                 )
                 continue
-            hidden = [layer for layer in holders if not layer.writable]
-            if holders and holders[0].writable and hidden:
+            if where.shadowed and where.origin is not None:
                 self.message_user(  # type: ignore[attr-defined]
                     request,
                     _(
@@ -126,8 +145,8 @@ class HybridMediaAdminMixin:
                     % {
                         "name": value.name,
                         "field": field.verbose_name,
-                        "top": hybrid.top.name,
-                        "lower": ", ".join(f"“{layer.name}”" for layer in hidden),
+                        "top": where.origin.name,
+                        "lower": ", ".join(f"“{copy.layer.name}”" for copy in where.hidden),
                     },
                     messages.WARNING,
                 )

@@ -26,11 +26,13 @@ _bypass: contextvars.ContextVar[bool] = contextvars.ContextVar("hybridmedia_bypa
 
 @dataclass(frozen=True)
 class Probe:
-    """One layer's answer for one name: whether it holds it and, when known, its size and mtime."""
+    """One layer's answer for one name: whether it holds it and, when known, its size, mtime and MD5."""
 
     exists: bool
     size: int | None = None
     modified: datetime | None = None
+    #: The MD5 of the contents where the layer gave it for free (an S3 ETag of a single-part upload).
+    etag: str | None = None
 
 
 MISSING = Probe(exists=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from hybridmedia.exceptions import LayerConfigurationError
 from hybridmedia.redaction import has_userinfo, redact_config, redact_text
 from hybridmedia.storage.availability import apply_default_timeouts
+from hybridmedia.storage.backends import StorageAdapter, adapter_for
 from hybridmedia.storage.backends.filesystem import contained_class, is_filesystem
 from hybridmedia.storage.readonly import guard
 from hybridmedia.storage.stores import unsafe_layer_problems
@@ -23,11 +24,18 @@ LAYER_KEYS = frozenset({"name", "storage"})
 
 @dataclass(frozen=True)
 class Layer:
-    """One storage in a hybrid's stack; only the top layer is ``writable``."""
+    """One storage in a hybrid's stack; only the top layer is ``writable``.
+
+    ``adapter`` asks the storage's kind of store what the Storage API cannot (see ``backends``).
+    """
 
     name: str
     storage: Storage
     writable: bool
+    adapter: StorageAdapter = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "adapter", adapter_for(self.storage))
 
     def __str__(self) -> str:
         return self.name

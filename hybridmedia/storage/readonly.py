@@ -20,6 +20,7 @@ from django.core.files.storage import InMemoryStorage, Storage
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.storage.backends import guard_mixins
+from hybridmedia.storage.backends.base import is_write_mode
 
 #: What a ``ReadOnlyLayerError`` says about changing a file that a lower layer serves.
 WRITE_HINT = (
@@ -34,10 +35,6 @@ PATH_HINT = (
     'set the hybrid\'s OPTIONS["lower_paths"] = True (dangerous: anything written to such a path '
     "changes that layer)."
 )
-
-
-def is_write_mode(mode: str) -> bool:
-    return any(flag in mode for flag in "wax+")
 
 
 #: HTTP methods a signed URL of a lower layer may use: the ones that change nothing.

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from hybridmedia.describe import JSON_VERSION, Copy, NameReport, describe_name
+from hybridmedia.describe import JSON_VERSION, Copy, NameReport, describe_names
 from hybridmedia.management.base import HybridStorageCommand, format_bytes
 from hybridmedia.redaction import redact_url
 from hybridmedia.storage import HybridStorage
@@ -80,7 +80,7 @@ class Command(HybridStorageCommand):
 
     def find(self, storage: HybridStorage, queries: list[tuple[str, str]], details: bool) -> list[NameReport]:
         """Describe every ``(query, name)``; split from ``handle()`` so tests and code can call it."""
-        return [describe_name(storage, name, query=query, details=details) for query, name in queries]
+        return describe_names(storage, queries, details=details)
 
     def show(self, report: NameReport, storage: HybridStorage, first: bool) -> None:
         copies = [copy for copy in report.copies if not first or copy.layer == report.origin]

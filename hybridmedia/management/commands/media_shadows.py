@@ -86,7 +86,7 @@ class Command(HybridStorageCommand):
 
     def verdict(self, item: Comparison) -> str:
         if item.differs is None:
-            return "not compared (no checksum available)"
+            return "not compared (too large to read, or unreadable)"
         if item.differs:
             return self.style.WARNING(f"differs (by {item.compared_by})")
         return f"same (by {item.compared_by})"

@@ -4,7 +4,32 @@ from __future__ import annotations
 
 from django.core.files.storage import Storage
 
-from hybridmedia.storage.backends import s3
+from hybridmedia.storage.backends import filesystem, s3
+from hybridmedia.storage.backends.base import ListedFiles, ListedPage, StorageAdapter
+
+__all__ = ["ListedFiles", "ListedPage", "StorageAdapter", "adapter_for", "guard_mixins"]
+
+
+def adapter_for(storage: Storage) -> StorageAdapter:
+    """Return the adapter for ``storage``'s kind of store (the generic one for any other backend)."""
+    if s3.is_s3(storage):
+        return s3.S3Adapter(storage)
+    if filesystem.is_filesystem(storage):
+        return filesystem.FilesystemAdapter(storage)
+    from django.core.files.storage import InMemoryStorage
+
+    if isinstance(storage, InMemoryStorage):
+        return MemoryAdapter(storage)
+    return StorageAdapter(storage)
+
+
+class MemoryAdapter(StorageAdapter):
+    """``InMemoryStorage``: local, with deterministic URLs; everything else through its Storage API."""
+
+    remote = False
+
+    def urls_are_deterministic(self) -> bool:
+        return True
 
 
 def guard_mixins(storage_class: type[Storage]) -> tuple[type, ...]:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage
+from django.utils._os import safe_join
 
-from hybridmedia.storage.readonly import is_write_mode
+from hybridmedia.storage.backends.base import ListedFiles, StorageAdapter, is_write_mode
+from hybridmedia.storage.cache import MISSING, Probe
+from hybridmedia.storage.names import is_missing
 
 #: A directory holding one of these is a project's code, never a write layer.
 PROJECT_MARKERS = ("manage.py",)
@@ -162,3 +167,52 @@ def project_code_problem(location: str) -> str | None:
 
 def describe(storage: Any) -> str:
     return os.path.realpath(str(storage.location))
+
+
+class FilesystemAdapter(StorageAdapter):
+    """A ``FileSystemStorage``: a probe is one ``stat()``, a directory one ``scandir()``."""
+
+    remote = False
+
+    def _path(self, name: str) -> str:
+        # safe_join() as FileSystemStorage.path() does: a guarded lower layer answers path() to
+        # nobody, and its adapter only reads.
+        return safe_join(str(self.storage.location), name)  # type: ignore[attr-defined]
+
+    def probe(self, name: str) -> Probe:
+        try:
+            status = os.stat(self._path(name))
+        except (FileNotFoundError, NotADirectoryError):
+            return MISSING
+        except OSError as exc:
+            if is_missing(exc):
+                return MISSING
+            raise
+        if stat.S_ISDIR(status.st_mode):
+            return MISSING  # a directory is not a file this layer holds
+        return Probe(exists=True, size=status.st_size, modified=_timestamp(status.st_mtime))
+
+    def stat(self, name: str) -> Probe:
+        return self.probe(name)
+
+    def list_files(self, path: str, names: Iterable[str] = ()) -> ListedFiles:
+        probes: dict[str, Probe] = {}
+        try:
+            with os.scandir(self._path(path) if path else str(self.storage.location)) as entries:  # type: ignore[attr-defined]
+                for entry in entries:
+                    if entry.is_file():  # follows links, as FileSystemStorage.exists() does
+                        status = entry.stat()
+                        probes[entry.name] = Probe(True, status.st_size, _timestamp(status.st_mtime))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        return ListedFiles(probes)
+
+    def checksum(self, name: str, probe: Probe | None = None, max_bytes: int | None = None) -> str | None:
+        return self.md5_of_stream(name, max_bytes)
+
+    def urls_are_deterministic(self) -> bool:
+        return True
+
+
+def _timestamp(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=UTC)

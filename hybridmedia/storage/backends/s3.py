@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
+import re
 import socket
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +15,9 @@ from django.core.files.storage import Storage
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.redaction import redact_url
+from hybridmedia.storage.backends.base import ListedFiles, ListedPage, StorageAdapter
+from hybridmedia.storage.cache import MISSING, Probe
+from hybridmedia.storage.names import is_missing
 
 #: The only HTTP methods a lower layer's S3 client may sign or send: the ones that change nothing.
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -70,6 +75,156 @@ class ReadOnlyS3Mixin:
             guard_client(connection.meta.client, self.hybridmedia_layer_name)
             connection._hybridmedia_guarded = True
         return connection
+
+
+# The adapter ----------------------------------------------------------------------------
+
+#: S3 answers at most this many keys per ListObjects request.
+LIST_PAGE_KEYS = 1000
+_MD5 = re.compile(r"[0-9a-f]{32}")
+
+
+def _etag_md5(etag: object) -> str | None:
+    # A single-part upload's ETag is the MD5 of its bytes; a multipart one has a "-N" suffix.
+    value = str(etag or "").strip('"').lower()
+    return value if _MD5.fullmatch(value) else None
+
+
+class S3Adapter(StorageAdapter):
+    """django-storages' ``S3Storage``: every boto3 call of the package is in this class."""
+
+    storage: Any
+
+    def key(self, name: str) -> str:
+        from storages.utils import clean_name
+
+        return str(self.storage._normalize_name(clean_name(name)))
+
+    def prefix(self, path: str) -> str:
+        prefix = self.key(path) if path else self.key("")
+        return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+    @property
+    def client(self) -> Any:
+        return self.storage.connection.meta.client
+
+    def probe(self, name: str) -> Probe:
+        # One HEAD answers existence, size, time and (for a single-part upload) the MD5 at once;
+        # S3Storage.exists() sends the same request and throws them away. The storage's own object
+        # parameters go along, so objects encrypted with a customer key (SSE-C) can be probed.
+        params = {k: v for k, v in self.storage.get_object_parameters(name).items() if k.startswith("SSECustomer")}
+        try:
+            head = self.client.head_object(Bucket=self.storage.bucket_name, Key=self.key(name), **params)
+        except Exception as exc:
+            if is_missing(exc):
+                return MISSING
+            raise
+        return Probe(
+            exists=True,
+            size=head.get("ContentLength"),
+            modified=head.get("LastModified"),
+            etag=_etag_md5(head.get("ETag")),
+        )
+
+    def stat(self, name: str) -> Probe:
+        return self.probe(name)
+
+    def probe_of_open_file(self, file: Any) -> Probe:
+        obj = getattr(file, "obj", None)
+        if obj is None:
+            return Probe(exists=True)
+        try:
+            return Probe(exists=True, size=obj.content_length, modified=obj.last_modified, etag=_etag_md5(obj.e_tag))
+        except Exception:  # The object's metadata is an optimisation only.
+            return Probe(exists=True)
+
+    def _list(self, prefix: str, marker: str, max_keys: int = LIST_PAGE_KEYS) -> dict[str, Any]:
+        # ListObjects (v1) with a Marker: every S3 implementation pages it (s3rver fails on a truncated
+        # ListObjectsV2), and it is what django-storages' own listdir() uses.
+        params: dict[str, Any] = {"Bucket": self.storage.bucket_name, "Prefix": prefix, "Delimiter": "/"}
+        params["MaxKeys"] = max_keys
+        if marker:
+            params["Marker"] = marker
+        return self.client.list_objects(**params)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _probe_of_entry(entry: dict[str, Any]) -> Probe:
+        return Probe(True, entry.get("Size"), entry.get("LastModified"), _etag_md5(entry.get("ETag")))
+
+    def list_page(self, path: str, after: str, limit: int) -> ListedPage:
+        prefix = self.prefix(path)
+        keys: set[str] = set()
+        probes: dict[str, Probe] = {}
+        marker = prefix + after if after else ""
+        while True:
+            response = self._list(prefix, marker, limit)
+            found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
+            found += [entry["Key"] for entry in response.get("Contents", [])]
+            # A directory equal to the marker may come back once more (its keys sort after the marker).
+            keys.update(key[len(prefix) :] for key in found if key[len(prefix) :] > after)
+            for entry in response.get("Contents", []):
+                probes[entry["Key"][len(prefix) :]] = self._probe_of_entry(entry)
+            truncated = bool(response.get("IsTruncated"))
+            if len(keys) >= limit or not truncated or not found:
+                page = sorted(keys)[:limit]
+                more = truncated or len(keys) > limit
+                return ListedPage(page, more, {k: probes[k] for k in page if k in probes}, exists=bool(page) or more)
+            marker = response.get("NextMarker") or max(found)
+
+    def list_directory(self, path: str) -> ListedPage:
+        prefix = self.prefix(path)
+        keys: list[str] = []
+        probes: dict[str, Probe] = {}
+        marker = ""
+        while True:
+            response = self._list(prefix, marker)
+            found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
+            for entry in response.get("Contents", []):
+                found.append(entry["Key"])
+                if entry["Key"] != prefix:  # a "directory marker" object is no file
+                    probes[entry["Key"][len(prefix) :]] = self._probe_of_entry(entry)
+            keys.extend(key[len(prefix) :] for key in found if key != prefix)
+            if not response.get("IsTruncated") or not found:
+                # Some servers repeat a common prefix on every page: keep each key once.
+                unique = sorted(set(keys))
+                return ListedPage(unique, False, probes, exists=bool(unique))
+            marker = response.get("NextMarker") or max(found)
+
+    def list_files(self, path: str, names: Iterable[str] = ()) -> ListedFiles:
+        """List the files of ``path``, from just before the first of ``names`` to past the last.
+
+        A listing costs one request per 1,000 keys, a probe one request per name: the listing gives
+        up (``complete=False``, with what it found) once it has sent as many requests as there are
+        names, so asking this way never costs more than probing each name.
+        """
+        prefix = self.prefix(path)
+        wanted = sorted(names)
+        budget = max(len(wanted), 1)
+        # The marker is exclusive: start just before the first name (its predecessor in key order).
+        marker = prefix + wanted[0][:-1] if wanted and wanted[0] else ""
+        last = prefix + wanted[-1] if wanted else None
+        probes: dict[str, Probe] = {}
+        for _request in range(budget):
+            response = self._list(prefix, marker)
+            contents = response.get("Contents", [])
+            for entry in contents:
+                if entry["Key"] != prefix:
+                    probes[entry["Key"][len(prefix) :]] = self._probe_of_entry(entry)
+            found = [entry["Key"] for entry in contents] + [p["Prefix"] for p in response.get("CommonPrefixes", [])]
+            if not response.get("IsTruncated") or not found or (last is not None and max(found) >= last):
+                return ListedFiles(probes)
+            marker = response.get("NextMarker") or max(found)
+        return ListedFiles(probes, complete=False)
+
+    def checksum(self, name: str, probe: Probe | None = None, max_bytes: int | None = None) -> str | None:
+        probe = probe if probe is not None and probe.exists else self.probe(name)
+        return probe.etag
+
+    def urls_are_deterministic(self) -> bool:
+        signed = getattr(self.storage, "querystring_auth", True)
+        if getattr(self.storage, "custom_domain", None):
+            return not (signed and getattr(self.storage, "cloudfront_signer", None))
+        return not signed
 
 
 # The store's identity ----------------------------------------------------------------------

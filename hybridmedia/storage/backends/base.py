@@ -1,0 +1,140 @@
+"""The adapter contract, and the generic adapter that uses nothing but Django's Storage API.
+
+The core asks a layer's adapter, never the backend's internals: probe a name, list a directory or a
+page of it, give a checksum, say whether URLs are deterministic. A third-party backend gets this
+generic adapter: correct, if slower (``exists()`` for a probe, ``listdir()`` for a listing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.files.storage import Storage
+from django.utils import timezone
+
+from hybridmedia.storage.cache import MISSING, Probe
+from hybridmedia.storage.names import is_missing
+
+#: Bytes read at a time when a checksum or a comparison streams a file.
+CHUNK_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    """One layer's page of a directory: keys (directories end in ``/``), whether more follow, and probes."""
+
+    keys: list[str]
+    more: bool
+    probes: dict[str, Probe] = field(default_factory=dict)
+    #: Whether the directory exists in the layer (S3 has no directories: there, whether it lists anything).
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class ListedFiles:
+    """The files a layer holds directly in a directory, as probes; ``complete`` unless the listing gave up."""
+
+    probes: dict[str, Probe]
+    complete: bool = True
+
+
+def is_write_mode(mode: str) -> bool:
+    """Return whether opening a file in ``mode`` may change it."""
+    return any(flag in mode for flag in "wax+")
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Return ``value`` as an aware UTC time (storages give local naive times when ``USE_TZ`` is off)."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(UTC)
+
+
+def sorted_keys(directories: Iterable[str], files: Iterable[str]) -> list[str]:
+    # S3's order: "a/" sorts after "a.jpg" because "/" > ".", so directories carry their slash.
+    return sorted([f"{directory}/" for directory in directories] + list(files))
+
+
+class StorageAdapter:
+    """Ask a store through Django's Storage API only."""
+
+    #: Whether ``probe()`` costs a request (S3's HEAD) rather than a local call.
+    remote = True
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def probe(self, name: str) -> Probe:
+        """Return whether the store holds ``name`` and, where cheap, its size, time and checksum."""
+        return Probe(exists=True) if self.storage.exists(name) else MISSING
+
+    def probe_of_open_file(self, file: Any) -> Probe:
+        """Return what an already opened file tells about itself without another request."""
+        return Probe(exists=True)
+
+    def stat(self, name: str) -> Probe:
+        """Return the size and modification time of a file the store holds, ``None`` for what it cannot tell."""
+        size = modified = None
+        with contextlib.suppress(NotImplementedError):
+            size = self.storage.size(name)
+        with contextlib.suppress(NotImplementedError):
+            modified = as_utc(self.storage.get_modified_time(name))
+        return Probe(exists=True, size=size, modified=modified)
+
+    def list_page(self, path: str, after: str, limit: int) -> ListedPage:
+        """Return the first ``limit`` keys of the directory ``path`` that sort after ``after``."""
+        whole = self.list_directory(path)
+        keys = [key for key in whole.keys if key > after]
+        return ListedPage(keys[:limit], len(keys) > limit, whole.probes, whole.exists)
+
+    def list_directory(self, path: str) -> ListedPage:
+        """Return every key of the directory ``path`` (directories end in ``/``), in S3's key order."""
+        try:
+            directories, files = self.storage.listdir(path)
+        except NotADirectoryError:
+            return ListedPage([], False, exists=False)
+        except Exception as exc:
+            if is_missing(exc):
+                return ListedPage([], False, exists=False)
+            raise
+        return ListedPage(sorted_keys(directories, files), False)
+
+    def list_files(self, path: str, names: Iterable[str] = ()) -> ListedFiles:
+        """Return the files directly in ``path``; ``names`` are the ones the caller asks about (a hint)."""
+        try:
+            _directories, files = self.storage.listdir(path)
+        except NotADirectoryError:
+            return ListedFiles({})
+        except Exception as exc:
+            if is_missing(exc):
+                return ListedFiles({})
+            raise
+        return ListedFiles({name: Probe(exists=True) for name in files})
+
+    def checksum(self, name: str, probe: Probe | None = None, max_bytes: int | None = None) -> str | None:
+        """Return the MD5 of ``name`` when the store gives it cheaply; ``None`` otherwise."""
+        if probe is not None and probe.etag:
+            return probe.etag
+        return None
+
+    def md5_of_stream(self, name: str, max_bytes: int | None) -> str | None:
+        digest = hashlib.md5(usedforsecurity=False)
+        read = 0
+        with self.storage.open(name, "rb") as handle:
+            while chunk := handle.read(CHUNK_SIZE):
+                read += len(chunk)
+                if max_bytes is not None and read > max_bytes:
+                    return None
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def urls_are_deterministic(self) -> bool:
+        """Return whether ``url(name)`` always gives the same answer (no signature, no expiry)."""
+        return False
