@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-SCENARIO_NAMES = ("url", "exists", "size", "listdir", "page", "save", "purge", "memory", "paging", "url-cost", "outage")
+SCENARIO_NAMES = ("url", "exists", "size", "listdir", "page", "save", "purge", "memory", "paging", "url-cost", "outage", "badges")
 
 
 def isolate_from_aws() -> None:

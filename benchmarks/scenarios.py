@@ -699,6 +699,35 @@ def outage_scenarios(lab: Lab) -> list[Scenario]:
     return [page, sizes]
 
 
+# Batched lookups: a change list's origin badges ------------------------------------------------
+
+
+def badges_scenario(lab: Lab) -> list[Scenario]:
+    """Where 100 production photos live, as a change list's badges ask: name by name, or as one batch."""
+    photos = lab.photos
+    names = photos.production[: min(100, len(photos.production))]
+    scenario = Scenario("badges", f"origins of {len(names)} production photos in one directory, cold cache")
+
+    def per_name(storage: HybridStorage) -> list[Any]:
+        return [storage.origin(name) for name in names]
+
+    def batched(storage: HybridStorage) -> list[Any]:
+        storage.whereabouts_many(names)  # what HybridMediaAdminMixin does before rendering the rows
+        return [storage.origin(name) for name in names]
+
+    compare(
+        lab.counter,
+        scenario,
+        [
+            Contender("HybridStorage.origin() per name", "floor", per_name, len(names), setup=photos.hybrid),
+            Contender("whereabouts_many(), then origin()", "batch", batched, len(names), setup=photos.hybrid),
+        ],
+    )
+    storage = photos.hybrid()
+    assert [layer.name for layer in batched(storage)] == ["production"] * len(names), "wrong origins"
+    return [scenario]
+
+
 SCENARIOS: dict[str, Callable[[Lab], list[Scenario]]] = {
     "url": url_scenario,
     "exists": exists_scenarios,
@@ -711,4 +740,5 @@ SCENARIOS: dict[str, Callable[[Lab], list[Scenario]]] = {
     "paging": paging_scenario,
     "url-cost": url_cost_scenario,
     "outage": outage_scenarios,
+    "badges": badges_scenario,
 }

@@ -31,6 +31,15 @@ def _x(row: Row, reference: Row) -> float:
 
 
 def verdicts(scenarios: dict[str, Scenario]) -> Iterator[Verdict]:
+    rows = _rows(scenarios, "badges", "floor", "batch")
+    if rows:
+        one_by_one, batch = rows
+        yield Verdict(
+            "Badges of 100 production files in one directory: at most one request per directory and lower layer",
+            batch.requests <= 1,
+            f"{batch.requests} request(s) against {one_by_one.requests} name by name; "
+            f"{format_time(batch.per_op)} = {_x(batch, one_by_one):.2f}× the per-name path",
+        )
     rows = _rows(scenarios, "page", "floor", "floor-cold", "cold", "warm", "naive")
     if rows:
         floor, fresh_floor, cold, warm, naive = rows

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
-from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.exceptions import Check, LayerConfigurationError
 
 
 def hybrid_aliases() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -42,7 +42,7 @@ def check_hybrid_storages(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                     hint="A HybridStorage cannot be its own layer; list the plain storages "
                     "(e.g. a FileSystemStorage and an S3Storage) instead.",
                     obj=f"STORAGES[{alias!r}]",
-                    id="hybridmedia.E006",
+                    id=Check.HYBRID_AS_LAYER,
                 )
             )
             continue
@@ -65,7 +65,7 @@ def check_not_in_production(app_configs: Any = None, **kwargs: Any) -> list[Chec
             hint="HybridStorage is meant for development, QA and staging environments. If this is "
             "one, silence this warning with SILENCED_SYSTEM_CHECKS = ['hybridmedia.W001'].",
             obj=f"STORAGES[{alias!r}]",
-            id="hybridmedia.W001",
+            id=Check.NOT_IN_DEBUG,
         )
         for alias, _config in hybrid_aliases()
     ]

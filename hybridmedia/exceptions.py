@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.core.exceptions import ImproperlyConfigured
+
+
+class Check(StrEnum):
+    """The id of every system check hybridmedia reports, defined once (listed in docs/checks.md)."""
+
+    NO_LAYERS = "hybridmedia.E001"
+    BAD_LAYER = "hybridmedia.E002"
+    UNKNOWN_ALIAS = "hybridmedia.E003"
+    DUPLICATE_LAYER = "hybridmedia.E004"
+    BAD_BACKEND = "hybridmedia.E005"
+    HYBRID_AS_LAYER = "hybridmedia.E006"
+    UNKNOWN_OPTION = "hybridmedia.E007"
+    BAD_LOWER_DELETE = "hybridmedia.E008"
+    BAD_CACHE = "hybridmedia.E009"
+    BAD_UNAVAILABLE = "hybridmedia.E010"
+    UNSAFE_LAYERS = "hybridmedia.E011"
+    BAD_LOWER_PATHS = "hybridmedia.E012"
+    CREDENTIALS_IN_OPTION = "hybridmedia.E013"
+    NOT_IN_DEBUG = "hybridmedia.W001"
 
 
 class ReadOnlyLayerError(PermissionError):
@@ -41,3 +62,8 @@ class LayerUnavailable(OSError):
             f"unavailable until it answers again; the top layer keeps working. To treat its files as "
             f'missing instead of raising this error, set OPTIONS["unavailable"] = "miss".'
         )
+
+
+def configuration_error(check: Check, message: str, hint: str) -> LayerConfigurationError:
+    """Return the error a hybrid raises for a configuration problem; the system check reports it as ``check``."""
+    return LayerConfigurationError(message, hint=hint, check_id=str(check))

@@ -33,8 +33,11 @@ def _strip(url: str) -> str:
 
 def name_from_url(storage: HybridStorage, url: str) -> tuple[str, Layer] | None:
     """Return ``(name, layer)`` when ``url`` is a URL ``layer`` would produce for ``name``."""
-    url = _strip(url)
-    path = urlsplit(url).path
+    try:
+        url = _strip(url)
+        path = urlsplit(url).path
+    except ValueError:  # not a URL at all (an unbalanced "[" in its host, say)
+        return None
     for layer in storage.layers:
         prefix = _url_prefix(layer)
         if not prefix:

@@ -228,3 +228,9 @@ def test_verbosity_3_says_how_a_url_was_mapped(storage: HybridStorage, productio
     out, _ = run("media_origin", url, verbosity=3)
     assert out.splitlines()[0] == f"Mapped the URL {url!r} of layer 'production' to the name 'a.jpg'."
     assert run("media_origin", url, verbosity=2)[0].startswith("Found 'a.jpg'")
+
+
+def test_a_query_that_is_no_url_at_all_is_refused_as_a_name(storage: HybridStorage) -> None:
+    # Found by the hostile-names property test: urlsplit() raises on an unbalanced "[" in a host.
+    with pytest.raises(CommandError, match="Refusing the name '//\\\\x1b\\[31m'"):
+        run("media_origin", "//\x1b[31m")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from django.db.migrations.writer import MigrationWriter
 from django.test import override_settings
 
 from hybridmedia import get_hybrid_storage
-from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.exceptions import Check, LayerConfigurationError
 from hybridmedia.storage import HybridStorage
 
 FS = "django.core.files.storage.FileSystemStorage"
@@ -219,3 +221,11 @@ class TestGetHybridStorage:
         with pytest.raises(ImproperlyConfigured, match="FileSystemStorage, not a HybridStorage"):
             get_hybrid_storage("local")
         assert isinstance(storages["local"], FileSystemStorage)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_check_id_is_defined_once_and_documented() -> None:
+    documented = re.findall(r"^\| `(hybridmedia\.[EW]\d{3})`", (ROOT / "docs/checks.md").read_text(), re.MULTILINE)
+    assert documented == sorted(documented) == sorted(check.value for check in Check)

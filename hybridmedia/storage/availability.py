@@ -6,24 +6,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.files.storage import Storage
 
 from hybridmedia.exceptions import LayerUnavailable
 from hybridmedia.redaction import describe_error, redact_url
+from hybridmedia.storage.backends.s3 import is_connection_error as is_s3_connection_error
 
 T = TypeVar("T")
 logger = logging.getLogger("hybridmedia")
-
-#: Botocore defaults wait 60 s per attempt and retry up to 4 times: a development page with a hundred
-#: production images would hang for hours while production is unreachable. Lower S3 layers get these
-#: instead, unless their OPTIONS set ``client_config``.
-S3_TIMEOUTS: dict[str, Any] = {
-    "connect_timeout": 2,
-    "read_timeout": 5,
-    "retries": {"mode": "standard", "total_max_attempts": 2},
-}
 
 
 def is_unreachable(exc: BaseException) -> bool:
@@ -34,12 +26,7 @@ def is_unreachable(exc: BaseException) -> bool:
     if isinstance(response, dict):
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return isinstance(status, int) and status >= 500
-    try:
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-        from botocore.exceptions import HTTPClientError
-    except ImportError:  # pragma: no cover - botocore is a dependency
-        return False
-    return isinstance(exc, (BotocoreConnectionError, HTTPClientError))
+    return is_s3_connection_error(exc)
 
 
 def describe_endpoint(storage: Storage) -> str:
@@ -51,20 +38,6 @@ def describe_endpoint(storage: Storage) -> str:
         return f"bucket {bucket!r} at {endpoint}"
     location = getattr(storage, "location", None)
     return f"{type(storage).__name__} at {redact_url(str(location))}" if location else type(storage).__name__
-
-
-def apply_default_timeouts(storage: Storage, options: dict[str, Any]) -> None:
-    """Give a lower S3 layer short timeouts and one retry unless the user chose a client_config."""
-    from hybridmedia.storage.backends.s3 import is_s3
-
-    if not is_s3(storage) or "client_config" in options:
-        return
-    from botocore.config import Config
-    from django.conf import settings
-
-    if getattr(settings, "AWS_S3_CLIENT_CONFIG", None) is not None:
-        return
-    storage.client_config = storage.client_config.merge(Config(**S3_TIMEOUTS))  # type: ignore[attr-defined]
 
 
 class Availability:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
-from hybridmedia.exceptions import LayerConfigurationError, LayerUnavailable, ReadOnlyLayerError
+from hybridmedia.exceptions import Check, LayerUnavailable, ReadOnlyLayerError, configuration_error
 from hybridmedia.redaction import redact_value
 from hybridmedia.storage.availability import Availability
 from hybridmedia.storage.backends.base import is_write_mode
@@ -71,13 +71,12 @@ _KNOWN_MISSING = object()
 _requested_name: contextvars.ContextVar[str | None] = contextvars.ContextVar("hybridmedia_requested", default=None)
 
 
-def _option_error(message: str, hint: str, number: int) -> LayerConfigurationError:
-    return LayerConfigurationError(message, hint=hint, check_id=f"hybridmedia.E{number:03d}")
-
-
 @deconstructible(path="hybridmedia.storage.HybridStorage")
 class HybridStorage(Storage):
     """Serve each name from the topmost layer that holds it; write only to the top layer."""
+
+    #: Marks a storage made of layers, which cannot itself be a layer.
+    hybridmedia_layered = True
 
     def __init__(
         self,
@@ -91,55 +90,55 @@ class HybridStorage(Storage):
         **unknown_options: Any,
     ) -> None:
         if unknown_options:
-            raise _option_error(
+            raise configuration_error(
+                Check.UNKNOWN_OPTION,
                 f"HybridStorage got unknown option(s) {sorted(unknown_options)}.",
                 f"Remove them from OPTIONS; HybridStorage accepts {', '.join(map(repr, OPTIONS))}.",
-                7,
             )
         if lower_delete not in LOWER_DELETE_CHOICES:
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_LOWER_DELETE,
                 f"HybridStorage got lower_delete={redact_value('lower_delete', lower_delete)}.",
                 f'Set OPTIONS["lower_delete"] to one of {", ".join(map(repr, LOWER_DELETE_CHOICES))}.',
-                8,
             )
         if cache is not None and not isinstance(cache, str):
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_CACHE,
                 f"HybridStorage got cache={redact_value('cache', cache)}.",
                 'Set OPTIONS["cache"] to the alias of an entry of CACHES, or leave it out for an in-process cache.',
-                9,
             )
         if cache_timeout is not None and (
             isinstance(cache_timeout, bool) or not isinstance(cache_timeout, (int, float)) or cache_timeout < 0
         ):
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_CACHE,
                 f"HybridStorage got cache_timeout={redact_value('cache_timeout', cache_timeout)}.",
                 'Set OPTIONS["cache_timeout"] to a number of seconds (0 turns the cache off, None '
                 "keeps answers until the process ends).",
-                9,
             )
         if unavailable not in UNAVAILABLE_CHOICES:
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_UNAVAILABLE,
                 f"HybridStorage got unavailable={redact_value('unavailable', unavailable)}.",
                 'Set OPTIONS["unavailable"] to "error" (raise LayerUnavailable) or "miss" (treat the '
                 "files of an unreachable layer as missing).",
-                10,
             )
         if (
             isinstance(unavailable_retry, bool)
             or not isinstance(unavailable_retry, (int, float))
             or unavailable_retry < 0
         ):
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_UNAVAILABLE,
                 f"HybridStorage got unavailable_retry={redact_value('unavailable_retry', unavailable_retry)}.",
                 'Set OPTIONS["unavailable_retry"] to the number of seconds an unreachable layer is '
                 "left alone before it is asked again.",
-                10,
             )
         if not isinstance(lower_paths, bool):
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_LOWER_PATHS,
                 f"HybridStorage got lower_paths={redact_value('lower_paths', lower_paths)}.",
                 'Set OPTIONS["lower_paths"] to True or False (the default).',
-                12,
             )
         self._layer_specs = parse_layer_specs(layers)
         #: Whether ``path()`` gives lower layers' real paths: anything written there changes that layer.
@@ -201,10 +200,10 @@ class HybridStorage(Storage):
         from django.core.cache import caches
 
         if self.cache_alias not in settings.CACHES:
-            raise _option_error(
+            raise configuration_error(
+                Check.BAD_CACHE,
                 f"HybridStorage's cache {self.cache_alias!r} is not in settings.CACHES.",
                 f'Set OPTIONS["cache"] to one of {sorted(settings.CACHES)}, or leave it out for an in-process cache.',
-                9,
             )
         return OriginCache(caches[self.cache_alias], self.cache_timeout)
 

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.utils.module_loading import import_string
 
-from hybridmedia.exceptions import LayerConfigurationError
+from hybridmedia.exceptions import Check, configuration_error
 from hybridmedia.redaction import has_userinfo, redact_config, redact_text
-from hybridmedia.storage.availability import apply_default_timeouts
 from hybridmedia.storage.backends import StorageAdapter, adapter_for
 from hybridmedia.storage.backends.filesystem import contained_class, is_filesystem
+from hybridmedia.storage.backends.s3 import apply_default_timeouts
 from hybridmedia.storage.readonly import guard
 from hybridmedia.storage.stores import unsafe_layer_problems
 
@@ -53,18 +53,14 @@ class LayerSpec:
         return f"STORAGES[{self.alias!r}]" if self.alias else f"the inline storage of layer {self.name!r}"
 
 
-def _error(message: str, hint: str, number: int) -> LayerConfigurationError:
-    return LayerConfigurationError(message, hint=hint, check_id=f"hybridmedia.E{number:03d}")
-
-
 def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
     """Validate the ``layers`` option's shape (no settings needed) and return one spec per layer."""
     if not layers or isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
-        raise _error(
+        raise configuration_error(
+            Check.NO_LAYERS,
             f"HybridStorage needs a non-empty list of layers, got {redact_config(layers)!r}.",
             'Set OPTIONS["layers"] to a list of STORAGES aliases, top (writable) layer first, '
             'e.g. ["local", "production"].',
-            1,
         )
     specs = []
     for position, item in enumerate(layers):
@@ -72,37 +68,37 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
             specs.append(LayerSpec(name=item, alias=item, config=None))
             continue
         if not isinstance(item, Mapping) or "storage" not in item or set(item) - LAYER_KEYS:
-            raise _error(
+            raise configuration_error(
+                Check.BAD_LAYER,
                 f"Layer {position} of HybridStorage is {redact_config(item)!r}, which is neither a STORAGES alias "
                 f'nor a dict with the keys "storage" and optionally "name".',
                 'Write each layer as an alias string, or as {"name": "...", "storage": <alias or '
                 '{"BACKEND": ..., "OPTIONS": {...}}>}.',
-                2,
             )
         storage = item["storage"]
         if isinstance(storage, str):
             specs.append(LayerSpec(name=item.get("name", storage), alias=storage, config=None))
         elif isinstance(storage, Mapping) and "BACKEND" in storage and "name" in item:
             if set(storage) - {"BACKEND", "OPTIONS"}:
-                raise _error(
+                raise configuration_error(
+                    Check.BAD_LAYER,
                     f"The inline storage of layer {item['name']!r} has unknown keys "
                     f"{sorted(set(storage) - {'BACKEND', 'OPTIONS'})}.",
                     'An inline storage takes only "BACKEND" and "OPTIONS", like an entry of STORAGES.',
-                    2,
                 )
             specs.append(LayerSpec(name=item["name"], alias=None, config=storage))
         else:
-            raise _error(
+            raise configuration_error(
+                Check.BAD_LAYER,
                 f"Layer {position} of HybridStorage has an invalid storage {redact_config(storage)!r}.",
                 'Give "storage" as a STORAGES alias, or as {"BACKEND": ..., "OPTIONS": {...}} '
                 'together with a "name" for the layer.',
-                2,
             )
         if not isinstance(specs[-1].name, str) or not specs[-1].name:
-            raise _error(
+            raise configuration_error(
+                Check.BAD_LAYER,
                 f"Layer {position} of HybridStorage has an invalid name {redact_config(specs[-1].name)!r}.",
                 "Layer names must be non-empty strings.",
-                2,
             )
     _check_unique([spec.name for spec in specs], "name")
     _check_unique([spec.alias for spec in specs if spec.alias], "STORAGES alias")
@@ -113,10 +109,10 @@ def _check_unique(values: list[str], what: str) -> None:
     seen: set[str] = set()
     for value in values:
         if value in seen:
-            raise _error(
+            raise configuration_error(
+                Check.DUPLICATE_LAYER,
                 f"HybridStorage lists the layer {what} {value!r} more than once.",
                 f'Every layer must have a different {what}; remove the duplicate or give the layers distinct "name"s.',
-                4,
             )
         seen.add(value)
 
@@ -127,10 +123,10 @@ def storage_config(spec: LayerSpec) -> Mapping[str, Any]:
         return spec.config
     configured = getattr(settings, "STORAGES", {})
     if spec.alias not in configured:
-        raise _error(
+        raise configuration_error(
+            Check.UNKNOWN_ALIAS,
             f"HybridStorage layer {spec.name!r} refers to STORAGES[{spec.alias!r}], which does not exist.",
             f"Add {spec.alias!r} to settings.STORAGES or fix the alias; the aliases are {sorted(configured)}.",
-            3,
         )
     return configured[spec.alias]  # type: ignore[no-any-return]
 
@@ -141,25 +137,23 @@ def storage_class(spec: LayerSpec) -> type[Storage]:
     try:
         cls = import_string(str(backend))
     except ImportError as exc:
-        raise _error(
+        raise configuration_error(
+            Check.BAD_BACKEND,
             f"The backend {redact_config(backend)!r} of {spec.describe()} cannot be imported: {redact_text(str(exc))}.",
             "Fix the dotted path or install the package that provides it.",
-            5,
         ) from exc
-    from hybridmedia.storage.hybrid import HybridStorage
-
-    if isinstance(cls, type) and issubclass(cls, HybridStorage):
-        raise _error(
+    if isinstance(cls, type) and getattr(cls, "hybridmedia_layered", False):
+        raise configuration_error(
+            Check.HYBRID_AS_LAYER,
             f"Layer {spec.name!r} ({spec.describe()}) is itself a HybridStorage.",
             "A HybridStorage cannot list itself or another hybrid as a layer; list the plain "
             "storages (e.g. a FileSystemStorage and an S3Storage) instead.",
-            6,
         )
     if not (isinstance(cls, type) and issubclass(cls, Storage)):
-        raise _error(
+        raise configuration_error(
+            Check.BAD_BACKEND,
             f"The backend {redact_config(backend)!r} of {spec.describe()} is not a Django Storage class.",
             "Point BACKEND at a subclass of django.core.files.storage.Storage.",
-            5,
         )
     return cls
 
@@ -178,11 +172,11 @@ def build_layers(specs: Sequence[LayerSpec], *, lower_paths: bool = False) -> tu
         for key, value in options.items():
             if has_userinfo(value):
                 # Backends quote such a URL whole in their own errors (botocore does): refuse it here.
-                raise _error(
+                raise configuration_error(
+                    Check.CREDENTIALS_IN_OPTION,
                     f"The option {key!r} of {spec.describe()} is a URL with credentials in it (user:password@).",
                     "Remove them from the URL and give them through the backend's own credential options, "
                     "read from the environment.",
-                    13,
                 )
         if position == 0:
             storage = (contained_class(cls) if is_filesystem(cls) else cls)(**options)
@@ -192,9 +186,9 @@ def build_layers(specs: Sequence[LayerSpec], *, lower_paths: bool = False) -> tu
         layers.append(Layer(name=spec.name, storage=storage, writable=position == 0))
     problems = unsafe_layer_problems(layers)
     if problems:
-        raise _error(
+        raise configuration_error(
+            Check.UNSAFE_LAYERS,
             " ".join(problems),
             "hybridmedia refuses a layer set whose write layer could modify a lower layer or the project.",
-            11,
         )
     return tuple(layers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import Storage
+from django.core.files.storage import InMemoryStorage, Storage
 
 from hybridmedia.storage.backends import filesystem, s3
 from hybridmedia.storage.backends.base import ListedFiles, ListedPage, StorageAdapter
@@ -16,8 +16,6 @@ def adapter_for(storage: Storage) -> StorageAdapter:
         return s3.S3Adapter(storage)
     if filesystem.is_filesystem(storage):
         return filesystem.FilesystemAdapter(storage)
-    from django.core.files.storage import InMemoryStorage
-
     if isinstance(storage, InMemoryStorage):
         return MemoryAdapter(storage)
     return StorageAdapter(storage)

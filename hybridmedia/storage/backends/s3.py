@@ -11,7 +11,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.config import Config
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.exceptions import HTTPClientError
+from django.conf import settings
 from django.core.files.storage import Storage
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.redaction import redact_url
@@ -27,10 +33,6 @@ _AWS_PARTITIONS = {".amazonaws.com": "aws", ".amazonaws.com.cn": "aws-cn"}
 
 def is_s3(storage: Storage | type[Storage]) -> bool:
     """Return whether ``storage`` (an instance or a class) is django-storages' ``S3Storage``."""
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # pragma: no cover - django-storages is a dependency
-        return False
     if isinstance(storage, type):
         return issubclass(storage, S3Storage)
     return isinstance(storage, S3Storage)
@@ -77,6 +79,32 @@ class ReadOnlyS3Mixin:
         return connection
 
 
+# Timeouts and errors ------------------------------------------------------------------------
+
+#: Botocore defaults wait 60 s per attempt and retry up to 4 times: a development page with a hundred
+#: production images would hang for hours while production is unreachable. Lower S3 layers get these
+#: instead, unless their OPTIONS set ``client_config``.
+S3_TIMEOUTS: dict[str, Any] = {
+    "connect_timeout": 2,
+    "read_timeout": 5,
+    "retries": {"mode": "standard", "total_max_attempts": 2},
+}
+
+
+def apply_default_timeouts(storage: Storage, options: dict[str, Any]) -> None:
+    """Give a lower S3 layer short timeouts and one retry unless the user chose a client_config."""
+    if not is_s3(storage) or "client_config" in options:
+        return
+    if getattr(settings, "AWS_S3_CLIENT_CONFIG", None) is not None:
+        return
+    storage.client_config = storage.client_config.merge(Config(**S3_TIMEOUTS))  # type: ignore[attr-defined]
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Return whether ``exc`` is botocore's way of saying the endpoint could not be reached."""
+    return isinstance(exc, (BotocoreConnectionError, HTTPClientError))
+
+
 # The adapter ----------------------------------------------------------------------------
 
 #: S3 answers at most this many keys per ListObjects request.
@@ -96,8 +124,6 @@ class S3Adapter(StorageAdapter):
     storage: Any
 
     def key(self, name: str) -> str:
-        from storages.utils import clean_name
-
         return str(self.storage._normalize_name(clean_name(name)))
 
     def prefix(self, path: str) -> str:
