@@ -12,7 +12,20 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-SCENARIO_NAMES = ("url", "exists", "size", "listdir", "page", "save", "purge", "memory", "paging", "url-cost", "outage", "badges")
+SCENARIO_NAMES = (
+    "url",
+    "exists",
+    "size",
+    "listdir",
+    "page",
+    "save",
+    "purge",
+    "memory",
+    "paging",
+    "url-cost",
+    "outage",
+    "badges",
+)
 
 
 def isolate_from_aws() -> None:
