@@ -168,7 +168,7 @@ def test_browse_inspect_and_delete_a_local_copy(browser: Browser, live_server: A
     page.get_by_role("link", name="1.jpg", exact=True).click()
     expect(page.locator(".hm-summary")).to_contain_text("Served by production")
     expect(page.locator(".hm-shadow-warning")).to_have_count(0)
-    expect(page.get_by_role("button", name="Delete local copy")).to_have_count(0)
+    expect(page.get_by_role("link", name="Delete local copy")).to_have_count(0)
     screenshot(page, "detail-production")
 
     # A local file that shadows production's: the plain-language warning.
@@ -180,7 +180,18 @@ def test_browse_inspect_and_delete_a_local_copy(browser: Browser, live_server: A
     expect(warning).to_contain_text("different contents")
     screenshot(page, "detail")
 
-    page.get_by_role("button", name="Delete local copy").click()
+    # "Delete local copy" asks first, as Django's delete does; "No, take me back" changes nothing.
+    page.get_by_role("link", name="Delete local copy").click()
+    expect(page.locator("h1")).to_have_text("Delete local copy")
+    expect(page.locator("#content-main")).to_contain_text("delete the “local” copy of “homes/2.jpg”?")
+    expect(page.locator(".hm-shows-again")).to_contain_text("The “production” copy will show again")
+    screenshot(page, "delete-local-confirmation")
+    page.get_by_role("link", name="No, take me back").click()
+    expect(page.locator(".hm-summary")).to_contain_text("Served by local")
+    assert site_media.origin("homes/2.jpg").name == "local"
+
+    page.get_by_role("link", name="Delete local copy").click()
+    page.get_by_role("button", name="Yes, I’m sure").click()
     expect(page.locator(".messagelist .success")).to_contain_text("the “production” file shows again")
     expect(page.locator(".hm-summary")).to_contain_text("Served by production")
     expect(page.locator(".hm-shadow-warning")).to_have_count(0)

@@ -21,7 +21,8 @@ DELETE_LOCAL = "/admin/hybridmedia/mediafile/file/delete-local/"
 RESTORE = "/admin/hybridmedia/mediafile/file/restore/"
 
 PAGES = [BROWSER, f"{BROWSER}?dir=homes", f"{DETAIL}?name=homes/1.jpg"]
-GET_VIEWS = [*PAGES, f"{DETAIL}preview/?name=homes/1.jpg"]
+CONFIRMATION = f"{DELETE_LOCAL}?name=homes/1.jpg"  # the page that asks before "Delete local copy"
+GET_VIEWS = [*PAGES, f"{DETAIL}preview/?name=homes/1.jpg", CONFIRMATION]
 POST_VIEWS = [DELETE_LOCAL, RESTORE]
 
 
@@ -73,6 +74,7 @@ def test_view_permission_cannot_act(files: HybridStorage, url: str) -> None:
     detail = client.get(DETAIL, {"name": "homes/1.jpg"})
     assert detail.status_code == 200
     assert "Delete local copy" not in detail.content.decode()
+    assert client.get(CONFIRMATION).status_code == 403
     assert client.post(url, {"name": "homes/1.jpg"}).status_code == 403
     assert files.top.storage.exists("homes/1.jpg")
 
@@ -85,10 +87,21 @@ def test_view_permission_shows_the_browser_on_the_index(files: HybridStorage) ->
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", POST_VIEWS)
-def test_actions_refuse_get(admin_client: Client, files: HybridStorage, url: str) -> None:
-    assert admin_client.get(url, {"name": "homes/1.jpg"}).status_code == 405
+def test_only_a_post_changes_anything(admin_client: Client, files: HybridStorage, production: s3.Bucket) -> None:
+    production.put("homes/2.jpg", b"production")
+    files.delete("homes/2.jpg")  # a whiteout to restore
+    # GET on "Delete local copy" only asks; "Restore" has no page to show.
+    assert admin_client.get(DELETE_LOCAL, {"name": "homes/1.jpg"}).status_code == 200
+    assert admin_client.head(CONFIRMATION).status_code == 200
+    response = admin_client.get(RESTORE, {"name": "homes/2.jpg"})
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    for method in ("put", "patch", "delete"):
+        response = getattr(admin_client, method)(CONFIRMATION)
+        assert response.status_code == 405 and response["Allow"] == "GET, HEAD, POST", method
+        response = getattr(admin_client, method)(f"{RESTORE}?name=homes/2.jpg")
+        assert response.status_code == 405 and response["Allow"] == "POST", method
     assert files.top.storage.exists("homes/1.jpg")
+    assert list(files.whiteouts()) == ["homes/2.jpg"]
 
 
 @pytest.mark.django_db
@@ -109,6 +122,7 @@ def test_traversal_and_reserved_names_are_refused(admin_client: Client, files: H
     assert admin_client.get(DETAIL, {"name": name}).status_code in (400, 404)
     assert admin_client.get(BROWSER, {"dir": name}).status_code in (400, 404)
     assert admin_client.get(f"{DETAIL}preview/", {"name": name}).status_code in (400, 404)
+    assert admin_client.get(DELETE_LOCAL, {"name": name}).status_code in (400, 404)
     for url in POST_VIEWS:
         assert admin_client.post(url, {"name": name}).status_code in (400, 404)
     assert files.top.storage.exists("homes/1.jpg")
@@ -118,6 +132,7 @@ def test_traversal_and_reserved_names_are_refused(admin_client: Client, files: H
 def test_traversal_is_a_400(admin_client: Client, files: HybridStorage) -> None:
     assert admin_client.get(DETAIL, {"name": "../../etc/passwd"}).status_code == 400
     assert admin_client.get(BROWSER, {"dir": "../.."}).status_code == 400
+    assert admin_client.get(DELETE_LOCAL, {"name": "../../etc/passwd"}).status_code == 400
 
 
 @pytest.mark.django_db
@@ -150,6 +165,7 @@ def test_hostile_file_names_render_as_text(admin_client: Client, media: HybridSt
 
 @pytest.mark.django_db
 def test_no_page_shows_credentials(admin_client: Client, files: HybridStorage) -> None:
+    assert_no_secrets(admin_client.get(CONFIRMATION).content.decode())
     files.delete("homes/1.jpg")  # local copy gone, whiteout recorded
     for url in [*PAGES, "/admin/", f"{BROWSER}?whiteouts=1&dir=homes"]:
         assert_no_secrets(admin_client.get(url).content.decode())
@@ -161,7 +177,7 @@ def test_unreachable_production_gives_a_banner_not_a_500(
 ) -> None:
     files.save("homes/local-only.jpg", ContentFile(b"local"))
     settings.STORAGES = {**settings.STORAGES, "production": support.unreachable(production)}
-    for url in [*PAGES, f"{DETAIL}?name=homes/local-only.jpg"]:
+    for url in [*PAGES, f"{DETAIL}?name=homes/local-only.jpg", CONFIRMATION]:
         response = admin_client.get(url)
         html = response.content.decode()
         assert response.status_code == 200, url

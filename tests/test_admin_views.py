@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.test import Client
 
+from hybridmedia.admin.query import BrowserQuery
 from hybridmedia.storage import HybridStorage
 from tests import s3
 from tests import test_admin_support as support
@@ -375,3 +378,43 @@ def test_three_layers_show_the_middle_layer(
     # Every surface agrees with the storage: staging's copy shadows production's (no local copy to delete).
     assert detail.context["warning"].startswith("The “staging” copy of this file hides the “production” copy.")
     assert "Delete the local copy" not in detail.context["warning"]
+
+
+def test_the_query_object_reads_what_the_url_says(rf: Any) -> None:
+    request = rf.get(
+        BROWSER,
+        {"dir": "homes/interiors/", "q": "  kit ", "layer": "production", "shadowed": "1", "whiteouts": "yes"}
+        | {"count": "1", "p": "x", "after": "homes/b.jpg", "back": ["homes/a.jpg", "bad\nmarker"], "refresh": "1"},
+    )
+    query = BrowserQuery.from_request(request)
+    assert query == BrowserQuery(
+        BROWSER,
+        directory="homes/interiors",
+        search="kit",
+        layer="production",
+        shadowed=True,
+        whiteouts=False,  # only "1" turns a filter on
+        counting=True,
+        page=None,  # a page that is no number is no page
+        after="homes/b.jpg",
+        trail=("homes/a.jpg",),  # a marker no S3 key can be is dropped
+        refresh=True,
+    )
+    assert query.filtered and query.filters == {"q": "kit", "layer": "production", "shadowed": "1", "whiteouts": ""}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        query.search = "other"  # type: ignore[misc]
+    with pytest.raises(SuspiciousFileOperation):
+        BrowserQuery.from_request(rf.get(BROWSER, {"dir": "../etc"}))
+
+
+def test_query_links_keep_the_filters_and_carry_the_page_only_when_told() -> None:
+    query = BrowserQuery(BROWSER, "homes", search="jpg", layer="local", counting=True, page=3, refresh=True)
+    # Counting, the page and "refresh" describe the page shown: a link starts afresh.
+    assert query.url() == f"{BROWSER}?dir=homes&q=jpg&layer=local"
+    assert query.url(directory="", search="", layer="") == BROWSER
+    assert query.url(counting=True, page=2) == f"{BROWSER}?dir=homes&q=jpg&layer=local&count=1&p=2"
+    plain = BrowserQuery(BROWSER, "a b")
+    assert plain.url(after="a b/x", trail=("a b/c", "a b/d"), page=3) == (
+        f"{BROWSER}?dir=a+b&after=a+b%2Fx&back=a+b%2Fc&back=a+b%2Fd&p=3"
+    )
+    assert query.page == 3  # url() never changes the query it is asked

@@ -9,34 +9,30 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import django
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import (
-    FileResponse,
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseNotAllowed,
-    HttpResponseRedirect,
-)
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hybridmedia import get_hybrid_storage
+from hybridmedia._compat import ADMIN_BREADCRUMBS_AS_LIST, ADMIN_FILTERS_IN_FORM_CONTAINER
 from hybridmedia.admin.badges import STYLESHEET, layer_badge, status_badge
 from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_file
 from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory, read_page
+from hybridmedia.admin.query import BrowserQuery
 from hybridmedia.redaction import redact_text
 from hybridmedia.storage import HybridStorage
-from hybridmedia.storage.names import validate_directory, validate_name
+from hybridmedia.storage.names import validate_name
 
 logger = logging.getLogger("hybridmedia.admin")
 
@@ -71,6 +67,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     thumbnail_source = "admin"
     browser_template = "admin/hybridmedia/mediafile/browser.html"
     detail_template = "admin/hybridmedia/mediafile/detail.html"
+    delete_local_confirmation_template = "admin/hybridmedia/mediafile/delete_local_confirmation.html"
 
     # The model is only a permission holder: nothing is added or changed through forms.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -102,8 +99,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         query = {key: value for key, value in params.items() if value}
         return f"{url}?{urlencode(query)}" if query else url
 
-    def browse_url(self, directory: str = "", **params: str) -> str:
-        return self._url("changelist", dir=directory, **params)
+    def browse_url(self, directory: str = "") -> str:
+        return BrowserQuery(self._url("changelist"), directory).url()
 
     def detail_url(self, name: str) -> str:
         return self._url("detail", name=name)
@@ -125,10 +122,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "media": self.media,
             "has_view_permission": self.has_view_permission(request),
             "has_delete_permission": self.has_delete_permission(request),
-            # Django 6 renders breadcrumbs as an ordered list, earlier versions as a div.
-            "breadcrumbs_as_list": django.VERSION >= (6, 0),
-            # Django 6 moved the change list's filter into the flex row of .changelist-form-container.
-            "filters_in_form_container": django.VERSION >= (6, 0),
+            "breadcrumbs_as_list": ADMIN_BREADCRUMBS_AS_LIST,
+            "filters_in_form_container": ADMIN_FILTERS_IN_FORM_CONTAINER,
         }
 
     def breadcrumbs(self, directory: str) -> list[tuple[str, str]]:
@@ -157,124 +152,99 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             storage = self.get_storage()
         except ImproperlyConfigured as exc:
             return self._config_error(request, exc)
-        directory = validate_directory(request.GET.get("dir", "")).strip("/")
-        query = request.GET.get("q", "").strip()
-        filters = {
-            "q": query,
-            "layer": request.GET.get("layer", ""),
-            "shadowed": "1" if request.GET.get("shadowed") == "1" else "",
-            "whiteouts": "1" if request.GET.get("whiteouts") == "1" else "",
-        }
-        filtered = any(filters.values())
-        counting = request.GET.get("count") == "1"
-
+        query = BrowserQuery.from_request(request)
+        directory = query.directory
         context = self.base_context(request, _("Media files"))
         context.update(
             {
                 "subtitle": directory or None,
                 "directory": directory,
-                "parent_url": (
-                    self.browse_url(posixpath.dirname(directory), **{**filters, "q": ""}) if directory else None
-                ),
+                # The search is for the current directory; the filters follow the user up and down.
+                "parent_url": query.url(directory=posixpath.dirname(directory), search="") if directory else None,
                 "crumbs": self.breadcrumbs(directory),
-                "filtered": filtered,
-                "query": query,
-                "filters": filters,
-                "layer_choices": self.layer_choices(storage, directory, filters),
-                "toggle_choices": self.toggle_choices(directory, filters),
+                "filtered": query.filtered,
+                "query": query.search,
+                "filters": query.filters,
+                "layer_choices": self.layer_choices(storage, query),
+                "toggle_choices": self.toggle_choices(query),
                 "clear_filters_url": self.browse_url(directory),
                 "layers": [(layer, layer_badge(storage, layer)) for layer in storage.layers],
             }
         )
-        if filtered or counting:
-            context.update(self.whole_directory_context(request, storage, directory, filters, counting))
+        if query.filtered or query.counting:
+            context.update(self.whole_directory_context(storage, query))
         else:
-            context.update(self.page_context(request, storage, directory))
+            context.update(self.page_context(storage, query))
         return TemplateResponse(request, self.browser_template, context)
 
-    def whole_directory_context(
-        self, request: HttpRequest, storage: HybridStorage, directory: str, filters: dict[str, str], counting: bool
-    ) -> dict[str, Any]:
+    def whole_directory_context(self, storage: HybridStorage, query: BrowserQuery) -> dict[str, Any]:
         """List every layer's whole directory: filters, the search and counting need every name."""
-        refresh = request.GET.get("refresh") == "1"
-        listing = read_directory(storage, directory, self.listing_max_age, refresh)
+        listing = read_directory(storage, query.directory, self.listing_max_age, query.refresh)
         if not listing.exists:
-            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
-        entries = self.filter_entries(
-            listing.entries, filters["q"], filters["layer"], bool(filters["shadowed"]), bool(filters["whiteouts"])
-        )
-        page = Paginator(entries, self.list_per_page).get_page(request.GET.get("p"))
+            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": query.directory})
+        entries = self.filter_entries(listing.entries, query)
+        page = Paginator(entries, self.list_per_page).get_page(query.page)
         errors = listing.errors + fill_stats(page.object_list, storage)
-        state = {**filters, "count": "1" if counting else ""}
         return {
             "whole_listing": True,
-            "rows": [self.make_row(storage, entry, filters) for entry in page.object_list],
+            "rows": [self.make_row(storage, entry, query) for entry in page.object_list],
             "page": page,
-            "page_links": self.page_links(page, directory, state),
+            "page_links": self.page_links(page, query),
             "result_count": len(entries),
             "total_count": len(listing.entries),
-            "uncounted_url": self.browse_url(directory) if counting and not any(filters.values()) else None,
-            "refresh_url": self.browse_url(directory, **state, refresh="1"),
+            "uncounted_url": query.url() if query.counting and not query.filtered else None,
+            "refresh_url": query.url(counting=query.counting, refresh=True),
             "layer_errors": _unique_errors(errors),
         }
 
-    def page_context(self, request: HttpRequest, storage: HybridStorage, directory: str) -> dict[str, Any]:
+    def page_context(self, storage: HybridStorage, query: BrowserQuery) -> dict[str, Any]:
         """Read one page after the ``after`` marker: its cost does not grow with the directory."""
-        after = _marker(request.GET.get("after", ""))
-        trail = [marker for marker in map(_marker, request.GET.getlist("back")) if marker][-self.marker_trail :]
-        number = _page_number(request.GET.get("p")) if after else 1
-        listing = read_page(storage, directory, after, self.list_per_page)
+        after, trail = query.after, query.trail[-self.marker_trail :]
+        # A page after a marker is never the first, whatever its URL says.
+        number = max(query.page or 2, 2) if after else 1
+        listing = read_page(storage, query.directory, after, self.list_per_page)
         if not listing.exists:
-            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": directory})
+            raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": query.directory})
         errors = listing.errors + fill_stats(listing.entries, storage)
         if not after:
             previous_url = None
         elif trail:
-            previous_url = self.page_url(directory, trail[-1], trail[:-1], number - 1)
+            previous_url = query.url(after=trail[-1], trail=trail[:-1], page=number - 1)
         else:
             # The first page, unless the trail was cut short: then only "First" goes back.
-            previous_url = self.browse_url(directory) if number <= 2 else None
+            previous_url = query.url() if number <= 2 else None
         next_url = None
         if listing.next_after is not None:
-            next_trail = [*trail, after] if after else []
-            next_url = self.page_url(directory, listing.next_after, next_trail[-self.marker_trail :], number + 1)
+            next_trail = (*trail, after) if after else ()
+            next_url = query.url(after=listing.next_after, trail=next_trail[-self.marker_trail :], page=number + 1)
         return {
             "whole_listing": False,
-            "rows": [self.make_row(storage, entry, {}) for entry in listing.entries],
+            "rows": [self.make_row(storage, entry, query) for entry in listing.entries],
             "page_number": number,
-            "first_url": self.browse_url(directory) if after else None,
+            "first_url": query.url() if after else None,
             "previous_url": previous_url,
             "next_url": next_url,
-            "count_url": self.browse_url(directory, count="1"),
+            "count_url": query.url(counting=True),
             "layer_errors": _unique_errors(errors),
         }
 
-    def page_url(self, directory: str, after: str, trail: list[str], number: int) -> str:
-        """The URL of an unfiltered page starting after ``after``; ``trail`` holds earlier pages' markers."""
-        params = [("dir", directory), ("after", after), *(("back", marker) for marker in trail), ("p", str(number))]
-        base = self._url("changelist")
-        return f"{base}?{urlencode([(key, value) for key, value in params if value])}"
-
-    def filter_entries(
-        self, entries: list[Entry], query: str, layer: str, shadowed_only: bool, whiteouts_only: bool
-    ) -> list[Entry]:
+    def filter_entries(self, entries: list[Entry], query: BrowserQuery) -> list[Entry]:
         """Apply the search and the filters; whited-out names show only under their own filter."""
-        if query:
-            needle = query.casefold()
+        if query.search:
+            needle = query.search.casefold()
             entries = [entry for entry in entries if needle in entry.name.casefold()]
-        if whiteouts_only:
+        if query.whiteouts:
             return [entry for entry in entries if entry.whited_out]
         entries = [entry for entry in entries if not entry.whited_out]
-        if shadowed_only:
+        if query.shadowed:
             entries = [entry for entry in entries if entry.shadowed]
-        if layer:
+        if layer := query.layer:
             # A directory has no serving layer; filtering by layer shows files only.
             entries = [entry for entry in entries if not entry.is_dir and entry.serving and entry.serving.name == layer]
         return entries
 
-    def make_row(self, storage: HybridStorage, entry: Entry, filters: dict[str, str]) -> Row:
-        # The search is for the current directory; the filters follow the user into subdirectories.
-        link = self.browse_url(entry.path, **{**filters, "q": ""}) if entry.is_dir else self.detail_url(entry.path)
+    def make_row(self, storage: HybridStorage, entry: Entry, query: BrowserQuery) -> Row:
+        link = query.url(directory=entry.path, search="") if entry.is_dir else self.detail_url(entry.path)
         return Row(entry, link, self.entry_badges(storage, entry), self.thumbnail_url(entry))
 
     def entry_badges(self, storage: HybridStorage, entry: Entry) -> SafeString:
@@ -318,48 +288,36 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         except Exception:  # noqa: BLE001 - no thumbnail is better than no page.
             return None
 
-    def layer_choices(self, storage: HybridStorage, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
-        choices = [
-            {
-                "label": _("All"),
-                "url": self.browse_url(directory, **{**filters, "layer": ""}),
-                "selected": not filters["layer"],
-            }
-        ]
+    def layer_choices(self, storage: HybridStorage, query: BrowserQuery) -> list[dict[str, Any]]:
+        choices = [{"label": _("All"), "url": query.url(layer=""), "selected": not query.layer}]
         for layer in storage.layers:
             choices.append(
                 {
                     "label": layer.name,
-                    "url": self.browse_url(directory, **{**filters, "layer": layer.name, "whiteouts": ""}),
-                    "selected": filters["layer"] == layer.name,
+                    # A whited-out name has no serving layer: the two filters exclude each other.
+                    "url": query.url(layer=layer.name, whiteouts=False),
+                    "selected": query.layer == layer.name,
                 }
             )
         return choices
 
-    def toggle_choices(self, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+    def toggle_choices(self, query: BrowserQuery) -> list[dict[str, Any]]:
         """The "shadowed only" and "whited out" filters, each an All/Yes choice."""
         toggles = []
-        for key, title in (("shadowed", gettext_lazy("shadowed only")), ("whiteouts", gettext_lazy("whited out"))):
+        for field, title in (("shadowed", gettext_lazy("shadowed only")), ("whiteouts", gettext_lazy("whited out"))):
+            selected = getattr(query, field)
             toggles.append(
                 {
                     "title": title,
                     "choices": [
-                        {
-                            "label": _("All"),
-                            "url": self.browse_url(directory, **{**filters, key: ""}),
-                            "selected": not filters[key],
-                        },
-                        {
-                            "label": _("Yes"),
-                            "url": self.browse_url(directory, **{**filters, key: "1"}),
-                            "selected": bool(filters[key]),
-                        },
+                        {"label": _("All"), "url": query.url(**{field: False}), "selected": not selected},
+                        {"label": _("Yes"), "url": query.url(**{field: True}), "selected": selected},
                     ],
                 }
             )
         return toggles
 
-    def page_links(self, page: Any, directory: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+    def page_links(self, page: Any, query: BrowserQuery) -> list[dict[str, Any]]:
         if page.paginator.num_pages < 2:
             return []
         links = []
@@ -367,7 +325,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if number == page.paginator.ELLIPSIS:
                 links.append({"label": number, "url": None, "current": False})
             else:
-                url = self.browse_url(directory, **filters, p=str(number) if number > 1 else "")
+                url = query.url(counting=query.counting, page=number if number > 1 else None)
                 links.append({"label": number, "url": url, "current": number == page.number})
         return links
 
@@ -404,7 +362,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "layer_errors": _unique_errors(report.errors),
                 "can_delete_local": report.top_copy is not None and self.has_delete_permission(request),
                 "can_restore": report.whited_out and self.has_delete_permission(request),
-                "delete_local_url": self._url("delete_local"),
+                "delete_local_url": self._url("delete_local", name=name),
                 "restore_url": self._url("restore"),
                 "thumbnail": self._detail_thumbnail(report),
             }
@@ -458,20 +416,57 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             text += " " + _("Delete the local copy to show the “%(lower)s” file again.") % words
         return text
 
-    def _start_action(self, request: HttpRequest) -> tuple[HybridStorage, str] | HttpResponse:
-        """Check an action's method and permission; return the storage and the posted name, or a response."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def _start_action(self, request: HttpRequest, data: Any) -> tuple[HybridStorage, str] | HttpResponse:
+        """Check the delete permission; return the storage and the name in ``data``, or a response."""
         self._require(self.has_delete_permission(request))
         try:
             storage = self.get_storage()
         except ImproperlyConfigured as exc:
             return self._config_error(request, exc)
-        return storage, self._name_from(request.POST)
+        return storage, self._name_from(data)
 
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
     def delete_local_view(self, request: HttpRequest) -> HttpResponse:
+        """Ask first, then delete: GET shows the confirmation page, POST deletes (as Django's ``delete_view``)."""
+        if request.method == "POST":
+            return self.delete_local(request)
+        return self.delete_local_confirmation(request)
+
+    def delete_local_confirmation(self, request: HttpRequest) -> HttpResponse:
+        """Name the copy that will be deleted and the copy that will show again."""
+        started = self._start_action(request, request.GET)
+        if isinstance(started, HttpResponse):
+            return started
+        storage, name = started
+        report = inspect_file(storage, name, compare_max_bytes=0)  # the detail page compared them
+        if not report.known:
+            raise Http404(_("No layer holds “%(name)s”.") % {"name": name})
+        top = report.top_copy
+        if top is None:
+            self.message_user(request, _("“%(name)s” has no local copy to delete.") % {"name": name}, messages.WARNING)
+            return HttpResponseRedirect(self.detail_url(name))
+        directory, shows_again = posixpath.dirname(name), report.hidden_copy
+        context = self.base_context(request, _("Delete local copy"))
+        context.update(
+            {
+                "subtitle": name,
+                "name": name,
+                "report": report,
+                "crumbs": [*self.breadcrumbs(directory), (posixpath.basename(name), self.detail_url(name))],
+                "deleted_copy": top,
+                "deleted_badge": layer_badge(storage, top.layer),
+                "shows_again": shows_again,
+                "shows_again_badge": layer_badge(storage, shows_again.layer) if shows_again else None,
+                "layer_errors": _unique_errors(report.errors),
+                "detail_url": self.detail_url(name),
+            }
+        )
+        return TemplateResponse(request, self.delete_local_confirmation_template, context)
+
+    @method_decorator(require_POST)
+    def delete_local(self, request: HttpRequest) -> HttpResponse:
         """Delete the top layer's copy only: no whiteout, so a lower copy shows again."""
-        started = self._start_action(request)
+        started = self._start_action(request, request.POST)
         if isinstance(started, HttpResponse):
             return started
         storage, name = started
@@ -509,9 +504,10 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
         return HttpResponseRedirect(self.browse_url(posixpath.dirname(name)))
 
+    @method_decorator(require_POST)
     def restore_view(self, request: HttpRequest) -> HttpResponse:
         """Drop a whiteout so the lower layers' copy shows again."""
-        started = self._start_action(request)
+        started = self._start_action(request, request.POST)
         if isinstance(started, HttpResponse):
             return started
         storage, name = started
@@ -521,20 +517,6 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         else:
             self.message_user(request, _("“%(name)s” was not whited out.") % {"name": name}, messages.WARNING)
         return HttpResponseRedirect(self.detail_url(name))
-
-
-def _marker(value: str) -> str:
-    # A marker is only compared with keys, never opened; still, refuse what no S3 key can be.
-    if len(value) > 1024 or any(ord(char) < 32 for char in value):
-        return ""
-    return value
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        return max(int(value or ""), 2)  # a page after a marker is never the first
-    except ValueError:
-        return 2
 
 
 def is_thumbnail_type(name: str) -> bool:
