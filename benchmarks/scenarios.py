@@ -449,11 +449,11 @@ def memory_scenario(lab: Lab) -> list[Scenario]:
 
 def paging_scenario(lab: Lab) -> list[Scenario]:
     """The admin browser's first page of a big production directory, against the full listing."""
-    from hybridmedia.admin.listing import fill_stats, read_directory, read_page
+    from hybridmedia.admin.listing import read_directory, read_page, with_stats
 
     def browser_page(storage: HybridStorage, path: str) -> object:
         page = read_page(storage, path, "", limit)
-        fill_stats(page.entries, storage)
+        with_stats(page.entries, storage)
         return page
 
     big, small, limit = lab.sizes.page_directory, lab.sizes.small_directory, lab.sizes.page_limit
@@ -487,7 +487,7 @@ def paging_scenario(lab: Lab) -> list[Scenario]:
             f"the admin browser's first page, {big:,} objects",
             lambda: browser_page(hybrid, "archive"),
             "admin",
-            "read_page() + fill_stats(), as the browser's unfiltered page",
+            "read_page() + with_stats(), as the browser's unfiltered page",
             rounds,
         ),
         (

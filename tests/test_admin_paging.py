@@ -63,9 +63,9 @@ def test_a_page_of_a_large_directory_costs_one_listing_request(
     assert 'data-layer="local"' in rows["00001.jpg"].badges and "shadows production" in rows["00001.jpg"].badges
     assert 'data-layer="local"' in rows["00002-local.jpg"].badges
     # Sizes and times: production's from the listing, the local layer's from a local stat.
-    assert rows["00000.jpg"].entry.stat.size == len(PHOTO) and rows["00000.jpg"].entry.stat.modified is not None
-    assert rows["00001.jpg"].entry.stat.size == len(b"local edit") and rows["00001.jpg"].entry.stat.modified
-    assert rows["00002-local.jpg"].entry.stat.size == len(b"a local upload")
+    assert rows["00000.jpg"].stat.size == len(PHOTO) and rows["00000.jpg"].stat.modified is not None
+    assert rows["00001.jpg"].stat.size == len(b"local edit") and rows["00001.jpg"].stat.modified
+    assert rows["00002-local.jpg"].stat.size == len(b"a local upload")
     page = first.content.decode()
     assert "16\xa0bytes" in page and "10\xa0bytes" in page  # production's and the local copy's sizes
     assert 'class="hm-modified">&mdash;' not in page and "hm-badge--bottom" in page and "hm-shadowed" in page

@@ -68,10 +68,10 @@ def test_directory_shows_layer_badges_sizes_and_times(admin_client: Client, tree
     assert 'data-layer="production"' in listed["1.jpg"].badges
     assert 'data-layer="local"' in listed["new.jpg"].badges
     assert 'data-layer="local"' in listed["2.jpg"].badges and "shadows production" in listed["2.jpg"].badges
-    assert listed["1.jpg"].entry.stat.size == len(b"production house one")
-    assert listed["2.jpg"].entry.stat.size == len(b"edited locally")  # the serving (local) copy
-    assert listed["new.jpg"].entry.stat.modified is not None
-    assert listed["1.jpg"].entry.stat.modified is not None
+    assert listed["1.jpg"].stat.size == len(b"production house one")
+    assert listed["2.jpg"].stat.size == len(b"edited locally")  # the serving (local) copy
+    assert listed["new.jpg"].stat.modified is not None
+    assert listed["1.jpg"].stat.modified is not None
     html = response.content.decode()
     assert "hm-badge--bottom" in html and "hm-badge--top" in html
     assert "20\xa0bytes" in html  # filesizeformat of the production file
@@ -183,7 +183,7 @@ def test_counting_numbers_the_pages_of_a_large_directory(
     assert first.context["result_count"] == 250
     assert len(first.context["rows"]) == 100
     assert first.context["rows"][0].entry.name == "l0000.txt"
-    assert all(row.entry.stat.size is not None for row in first.context["rows"])
+    assert all(row.stat.size is not None for row in first.context["rows"])
     labels = [link["label"] for link in first.context["page_links"]]
     assert labels == [1, 2, 3]
     assert first.context["page_links"][2]["url"] == f"{BROWSER}?dir=big&count=1&p=3"

@@ -28,7 +28,7 @@ from hybridmedia import get_hybrid_storage
 from hybridmedia._compat import ADMIN_BREADCRUMBS_AS_LIST, ADMIN_FILTERS_IN_FORM_CONTAINER
 from hybridmedia.admin.badges import STYLESHEET, layer_badge, status_badge
 from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_file
-from hybridmedia.admin.listing import Entry, LayerError, fill_stats, read_directory, read_page
+from hybridmedia.admin.listing import Entry, LayerError, Stat, read_directory, read_page, with_stats
 from hybridmedia.admin.query import BrowserQuery
 from hybridmedia.redaction import redact_text
 from hybridmedia.storage import HybridStorage
@@ -48,6 +48,7 @@ class Row:
     link: str
     badges: SafeString
     thumbnail: str | None
+    stat: Stat
 
 
 class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -184,10 +185,11 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": query.directory})
         entries = self.filter_entries(listing.entries, query)
         page = Paginator(entries, self.list_per_page).get_page(query.page)
-        errors = listing.errors + fill_stats(page.object_list, storage)
+        shown, stat_errors = with_stats(list(page.object_list), storage)
+        errors = listing.errors + stat_errors
         return {
             "whole_listing": True,
-            "rows": [self.make_row(storage, entry, query) for entry in page.object_list],
+            "rows": [self.make_row(storage, entry, query) for entry in shown],
             "page": page,
             "page_links": self.page_links(page, query),
             "result_count": len(entries),
@@ -205,7 +207,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         listing = read_page(storage, query.directory, after, self.list_per_page)
         if not listing.exists:
             raise Http404(_("There is no directory “%(dir)s” in any layer.") % {"dir": query.directory})
-        errors = listing.errors + fill_stats(listing.entries, storage)
+        shown, stat_errors = with_stats(listing.entries, storage)
+        errors = listing.errors + stat_errors
         if not after:
             previous_url = None
         elif trail:
@@ -219,7 +222,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             next_url = query.url(after=listing.next_after, trail=next_trail[-self.marker_trail :], page=number + 1)
         return {
             "whole_listing": False,
-            "rows": [self.make_row(storage, entry, query) for entry in listing.entries],
+            "rows": [self.make_row(storage, entry, query) for entry in shown],
             "page_number": number,
             "first_url": query.url() if after else None,
             "previous_url": previous_url,
@@ -245,7 +248,8 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def make_row(self, storage: HybridStorage, entry: Entry, query: BrowserQuery) -> Row:
         link = query.url(directory=entry.path, search="") if entry.is_dir else self.detail_url(entry.path)
-        return Row(entry, link, self.entry_badges(storage, entry), self.thumbnail_url(entry))
+        stat = Stat.of(entry.size, entry.modified)
+        return Row(entry, link, self.entry_badges(storage, entry), self.thumbnail_url(entry), stat)
 
     def entry_badges(self, storage: HybridStorage, entry: Entry) -> SafeString:
         holders = ", ".join(layer.name for layer in entry.holders)

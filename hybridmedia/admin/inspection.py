@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.utils import timezone
-
 from hybridmedia.admin.listing import LayerError, Stat
 from hybridmedia.redaction import describe_error
 from hybridmedia.storage import HybridStorage, Layer
@@ -80,13 +77,6 @@ class FileReport:
         return bool(self.present or self.whited_out or self.errors)
 
 
-def _setting_time(copy: Copy) -> Stat:
-    modified = copy.modified
-    if modified is not None and not settings.USE_TZ and timezone.is_aware(modified):
-        modified = timezone.make_naive(modified)  # Django shows naive local times without USE_TZ
-    return Stat(copy.size, modified)
-
-
 def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COMPARE_MAX_BYTES) -> FileReport:
     """Ask the storage where ``name`` lives; layer failures are recorded, never raised."""
     name = validate_name(name)
@@ -105,7 +95,7 @@ def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COM
             errors.append(LayerError(row.layer, row.error))
     for copy in where.copies:
         row = next(row for row in rows if row.layer == copy.layer)
-        row.present, row.stat, row.url = True, _setting_time(copy), _url(copy.layer, name)
+        row.present, row.stat, row.url = True, Stat.of(copy.size, copy.modified), _url(copy.layer, name)
     report = FileReport(name, rows, where, errors)
     if where.shadowed and compare_max_bytes:
         serving, hidden = where.serving, where.hidden[0]

@@ -1,54 +1,50 @@
-"""Reading one directory of a hybrid layer by layer, for the media browser.
+"""A directory of a hybrid as the media browser shows it: the storage's merged listings, presented.
 
-The hybrid's own ``listdir()`` merges the layers and forgets which layer holds what; the browser needs
-exactly that, for thousands of names, without one request per name.
+The storage owns the listings and what each entry means (``HybridStorage.listdir_page()`` and
+``listdir_entries()``, one ``Entry`` type). This module adds what only the browser needs: a short-lived
+cache of lower layers' whole listings (filters and search re-read the same directory), the sizes and
+times a page shows, and layer failures as banners.
 
-``read_page()`` serves the unfiltered browser: one page in S3 key order through the hybrid's
-``listdir_page()``, one listing request per lower layer whatever the directory's size.
-``read_directory()`` lists each layer's whole directory once, for what needs every name (filters,
-search, counting); for S3 (django-storages) it keeps each object's size and modification time, which
-``listdir()`` drops. Names, whiteouts and "which layer serves" follow the hybrid's rules.
+``read_page()`` serves the unfiltered browser: one page in S3 key order, one listing request per lower
+layer whatever the directory's size. ``read_directory()`` lists each layer's whole directory once, for
+what needs every name (filters, search, counting).
 """
 
 from __future__ import annotations
 
-import posixpath
+import dataclasses
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.storage import Storage
 from django.utils import timezone
 
 from hybridmedia.redaction import describe_error
-from hybridmedia.storage import WHITEOUT_DIR, HybridStorage, Layer
-from hybridmedia.storage import listing as storage_listing
+from hybridmedia.storage import HybridStorage, Layer
+from hybridmedia.storage.backends import ListedPage
+from hybridmedia.storage.listing import Entry, LayerLister
 
-T = TypeVar("T")
+__all__ = ["Directory", "DirectoryPage", "Entry", "LayerError", "Stat", "read_directory", "read_page", "with_stats"]
 
 
 @dataclass
 class Stat:
-    """Size and modification time of one file in one layer; ``None`` where the layer cannot tell."""
+    """Size and modification time of one file as the admin shows them; ``None`` where unknown."""
 
     size: int | None = None
     modified: datetime | None = None
 
-
-@dataclass
-class LayerListing:
-    """What one layer holds directly in a directory."""
-
-    layer: Layer
-    directories: set[str] = field(default_factory=set)
-    files: dict[str, Stat | None] = field(default_factory=dict)  # None: not fetched yet
-    found: bool = False
+    @classmethod
+    def of(cls, size: int | None, modified: datetime | None) -> Stat:
+        # S3 answers in UTC; without USE_TZ Django compares and displays naive local times.
+        if modified is not None and not settings.USE_TZ and timezone.is_aware(modified):
+            modified = timezone.make_naive(modified)
+        return cls(size, modified)
 
 
 @dataclass(frozen=True)
@@ -57,42 +53,6 @@ class LayerError:
 
     layer: Layer
     message: str
-
-
-@dataclass
-class Entry:
-    """One name in a directory of the hybrid, with every layer that holds it (top first)."""
-
-    name: str
-    path: str
-    is_dir: bool
-    holders: list[Layer]
-    whited_out: bool = False
-    stat: Stat | None = None
-
-    @property
-    def key(self) -> str:
-        """The entry's place in S3 key order, the order pages follow: a directory sorts as ``name/``."""
-        return f"{self.name}/" if self.is_dir else self.name
-
-    @property
-    def serving(self) -> Layer | None:
-        """The layer that serves the entry; ``None`` when a whiteout hides it."""
-        if self.whited_out:
-            return None
-        return self.holders[0] if self.holders else None
-
-    @property
-    def shadowed(self) -> bool:
-        """The serving copy hides a copy in a layer below it (the definition in ``storage.model``)."""
-        return not self.is_dir and not self.whited_out and len(self.holders) > 1
-
-    @property
-    def hidden(self) -> list[Layer]:
-        """The layers whose copy is hidden, by the top layer's copy or by a whiteout."""
-        if self.whited_out:
-            return list(self.holders)
-        return self.holders[1:] if self.shadowed else []
 
 
 @dataclass
@@ -117,46 +77,31 @@ class DirectoryPage:
     next_after: str | None
 
 
-def ask(storage: HybridStorage, layer: Layer, call: Callable[[], T]) -> T:
-    """Run ``call`` against ``layer`` the way the hybrid does: a lower layer that recently failed to
-    answer fails at once (``LayerUnavailable``) instead of making every admin page wait for it."""
-    if layer.writable:
-        return call()
-    return storage.availability.ask(layer.name, layer.storage, call)
-
-
-def _as_setting_time(modified: datetime | None) -> datetime | None:
-    # S3 answers in UTC; without USE_TZ Django compares and displays naive local times.
-    if modified is not None and not settings.USE_TZ:
-        return timezone.make_naive(modified)
-    return modified
-
-
 class ListingCache:
-    """Recent listings of read-only layers, per storage object and directory, for ``max_age`` seconds.
+    """Recent whole listings of read-only layers, per storage object and directory, for ``max_age`` seconds.
 
-    Listing a 10,000-object S3 prefix takes ten requests; paging through it should not repeat them.
-    Only lower layers are cached: the admin never changes them, so a stale answer can only miss
-    what production added meanwhile, while the top layer (where deletes and restores happen) is
+    Listing a 10,000-object S3 prefix takes ten requests; filtering or searching it again should not
+    repeat them. Only lower layers are cached: the admin never changes them, so a stale answer can only
+    miss what production added meanwhile, while the top layer (where deletes and restores happen) is
     always read fresh.
     """
 
     max_directories = 64
 
     def __init__(self) -> None:
-        self._listings: weakref.WeakKeyDictionary[Storage, dict[str, tuple[float, LayerListing]]] = (
+        self._listings: weakref.WeakKeyDictionary[Storage, dict[str, tuple[float, ListedPage]]] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
 
-    def get(self, storage: Storage, path: str, max_age: float) -> LayerListing | None:
+    def get(self, storage: Storage, path: str, max_age: float) -> ListedPage | None:
         with self._lock:
             cached = self._listings.get(storage, {}).get(path)
         if cached is None or time.monotonic() - cached[0] > max_age:
             return None
         return cached[1]
 
-    def put(self, storage: Storage, path: str, listing: LayerListing) -> None:
+    def put(self, storage: Storage, path: str, listing: ListedPage) -> None:
         with self._lock:
             directories = self._listings.setdefault(storage, {})
             directories.pop(path, None)
@@ -172,38 +117,24 @@ class ListingCache:
 listing_cache = ListingCache()
 
 
-def list_layer(layer: Layer, path: str, max_age: float = 0, refresh: bool = False) -> LayerListing:
-    """List what ``layer`` holds directly in ``path``; a missing directory is an empty listing.
+def cached_lister(max_age: float, refresh: bool) -> LayerLister:
+    """Read a layer's directory through ``listing_cache`` (lower layers only, at most ``max_age`` old)."""
 
-    A read-only layer's listing may come from ``listing_cache`` if it is at most ``max_age`` seconds old;
-    ``refresh`` lists it again and caches the new listing.
-    """
-    cacheable = max_age > 0 and not layer.writable
-    if cacheable and not refresh and (cached := listing_cache.get(layer.storage, path, max_age)) is not None:
-        return cached
-    listing = _list_layer(layer, path)
-    if cacheable:
-        listing_cache.put(layer.storage, path, listing)
-    return listing
+    def read(layer: Layer, path: str) -> ListedPage:
+        cacheable = max_age > 0 and not layer.writable
+        if cacheable and not refresh and (cached := listing_cache.get(layer.storage, path, max_age)) is not None:
+            return cached
+        listed = layer.adapter.list_directory(path)
+        if cacheable:
+            listing_cache.put(layer.storage, path, listed)
+        return listed
 
-
-def _list_layer(layer: Layer, path: str) -> LayerListing:
-    listed = layer.adapter.list_directory(path)
-    listing = LayerListing(layer, found=listed.exists)
-    for key in listed.keys:
-        if key.endswith("/"):
-            listing.directories.add(key[:-1])
-        else:
-            probe = listed.probes.get(key)
-            listing.files[key] = None if probe is None else Stat(probe.size, _as_setting_time(probe.modified))
-    return listing
+    return read
 
 
-def _whiteouts(storage: HybridStorage, path: str) -> set[str]:
-    try:
-        return set(storage.whited_out_in(path))
-    except NotADirectoryError:
-        return set()
+def _errors(storage: HybridStorage, unknown: dict[str, BaseException]) -> list[LayerError]:
+    secrets = [layer.storage for layer in storage.layers]
+    return [LayerError(storage.layer(name), describe_error(exc, secrets)) for name, exc in unknown.items()]
 
 
 def read_directory(storage: HybridStorage, path: str, max_age: float = 0, refresh: bool = False) -> Directory:
@@ -211,66 +142,30 @@ def read_directory(storage: HybridStorage, path: str, max_age: float = 0, refres
 
     ``max_age`` lets read-only layers answer from ``listing_cache``; ``refresh`` renews its entries.
     """
-    path = path.strip("/")
-    secrets = [layer.storage for layer in storage.layers]
-    listings: list[LayerListing] = []
-    errors: list[LayerError] = []
-    for layer in storage.layers:
-        try:
-            listings.append(ask(storage, layer, partial(list_layer, layer, path, max_age, refresh)))
-        except Exception as exc:  # noqa: BLE001 - an unreachable layer becomes a banner, not a 500.
-            errors.append(LayerError(layer, describe_error(exc, secrets)))
-    try:
-        whiteouts = _whiteouts(storage, path)
-    except Exception as exc:  # noqa: BLE001
-        errors.append(LayerError(storage.top, describe_error(exc, secrets)))
-        whiteouts = set()
-
-    directories: dict[str, list[Layer]] = {}
-    files: dict[str, list[Layer]] = {}
-    stats: dict[str, Stat | None] = {}
-    for listing in listings:
-        for name in listing.directories:
-            if not (path == "" and name == WHITEOUT_DIR):
-                directories.setdefault(name, []).append(listing.layer)
-        for name, stat in listing.files.items():
-            holders = files.setdefault(name, [])
-            if not holders:  # the serving (topmost) layer's stat
-                stats[name] = stat
-            holders.append(listing.layer)
-
-    entries = [Entry(name, posixpath.join(path, name), True, holders) for name, holders in sorted(directories.items())]
-    for name, holders in sorted(files.items()):
-        whited_out = not holders[0].writable and name in whiteouts
-        entries.append(Entry(name, posixpath.join(path, name), False, holders, whited_out, stats[name]))
-    exists = path == "" or any(listing.found for listing in listings) or bool(errors)
-    return Directory(path, entries, errors, exists)
+    listing = storage.listdir_entries(path.strip("/"), cached_lister(max_age, refresh))
+    return Directory(listing.path, listing.entries, _errors(storage, listing.unknown), listing.exists)
 
 
-def fill_stats(entries: Iterable[Entry], storage: HybridStorage) -> list[LayerError]:
-    """Fetch size and time for the given file entries that lack them, from each one's topmost holder."""
+def with_stats(entries: list[Entry], storage: HybridStorage) -> tuple[list[Entry], list[LayerError]]:
+    """Return ``entries`` with the size and time of each file that lacks them, from its serving layer."""
     secrets = [layer.storage for layer in storage.layers]
     errors: list[LayerError] = []
     failed: set[str] = set()
+    filled = []
     for entry in entries:
-        if entry.is_dir or entry.stat is not None or not entry.holders:
-            continue
-        layer = entry.holders[0]
-        entry.stat = Stat()
-        if layer.name in failed:
+        layer = entry.serving
+        if entry.is_dir or layer is None or entry.size is not None or layer.name in failed:
+            filled.append(entry)
             continue
         try:
-            entry.stat = ask(storage, layer, partial(stat_file, layer, entry.path))
+            probe = storage.ask(layer, partial(layer.adapter.stat, entry.path))
         except Exception as exc:  # noqa: BLE001 - report once per layer, keep the page.
             failed.add(layer.name)
             errors.append(LayerError(layer, describe_error(exc, secrets)))
-    return errors
-
-
-def stat_file(layer: Layer, name: str) -> Stat:
-    """Return the size and modification time of ``name`` in ``layer``, ``None`` for what it cannot tell."""
-    probe = layer.adapter.stat(name)
-    return Stat(probe.size, _as_setting_time(probe.modified))
+            filled.append(entry)
+            continue
+        filled.append(dataclasses.replace(entry, size=probe.size, modified=probe.modified))
+    return filled, errors
 
 
 def read_page(storage: HybridStorage, path: str, after: str = "", limit: int = 100) -> DirectoryPage:
@@ -285,24 +180,20 @@ def read_page(storage: HybridStorage, path: str, after: str = "", limit: int = 1
         page = storage.listdir_page(path, after=after, limit=limit)
     except Exception:  # noqa: BLE001 - read_directory() names the failing layer in a banner.
         return _cut_page(read_directory(storage, path), after, limit)
-    entries = [_page_entry(storage, path, item) for item in page.entries]
-    entries.sort(key=lambda entry: not entry.is_dir)  # stable: key order within each group
+    entries = sorted(page.entries, key=lambda entry: not entry.is_dir)  # stable: key order within each group
     exists = bool(entries or page.next_after or after) or _exists_without_entries(storage, path)
     return DirectoryPage(path, entries, [], exists, page.next_after)
-
-
-def _page_entry(storage: HybridStorage, path: str, item: storage_listing.Entry) -> Entry:
-    stat = None
-    if not item.is_dir and (item.size is not None or item.modified is not None):
-        stat = Stat(item.size, _as_setting_time(item.modified))
-    holders = [storage.layer(name) for name in item.layers]
-    return Entry(item.name, posixpath.join(path, item.name), item.is_dir, holders, stat=stat)
 
 
 def _exists_without_entries(storage: HybridStorage, path: str) -> bool:
     # An empty first page: the directory exists if the top layer has it (possibly empty) or a
     # whiteout hides what a lower layer holds there. Both are local reads.
-    return path == "" or _list_layer(storage.top, path).found or bool(_whiteouts(storage, path))
+    if path == "" or storage.top.adapter.list_directory(path).exists:
+        return True
+    try:
+        return bool(storage.whited_out_in(path))
+    except NotADirectoryError:
+        return False
 
 
 def _cut_page(directory: Directory, after: str, limit: int) -> DirectoryPage:

@@ -36,7 +36,7 @@ from hybridmedia.storage.cache import (
     layer_key,
 )
 from hybridmedia.storage.layers import Layer, build_layers, parse_layer_specs
-from hybridmedia.storage.listing import ListingPage, list_page
+from hybridmedia.storage.listing import DirectoryListing, LayerLister, ListingPage, list_directory, list_page
 from hybridmedia.storage.model import Copy, Whereabouts
 from hybridmedia.storage.names import (
     WHITEOUT_DIR,
@@ -621,6 +621,16 @@ class HybridStorage(Storage):
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit!r}.")
         return list_page(self, path, after, limit)
+
+    def listdir_entries(self, path: str, lister: LayerLister | None = None) -> DirectoryListing:
+        """Return every entry of the merged directory ``path`` (whited-out ones marked), with holders and sizes.
+
+        Unlike ``listdir()`` it tells which layers hold each name and reports the layers it could not
+        read in ``unknown`` instead of raising; ``lister`` reads one layer's directory (a cache may
+        stand in front of the adapters).
+        """
+        path = validate_directory(path)
+        return list_directory(self, path, lister)
 
     def whited_out_in(self, path: str) -> frozenset[str]:
         """Return the whited-out names directly in the directory ``path``."""
