@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from hybridmedia.storage import HybridStorage, Layer
+from hybridmedia.storage.backends.base import as_utc
 from hybridmedia.storage.model import COMPARE_MAX_BYTES, Whereabouts, compare
 from hybridmedia.storage.model import Copy as ModelCopy
 
@@ -18,8 +17,8 @@ JSON_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Copy:
-    """One layer's copy of a name as the commands print it: size, modification time and URL."""
+class CopyFacts:
+    """What the commands print about one layer's copy of a name (the model's ``Copy``, plus its URL)."""
 
     layer: Layer
     size: int | None = None
@@ -36,22 +35,14 @@ class Copy:
         }
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if timezone.is_naive(value):  # Storages return local naive times when USE_TZ is False.
-        value = timezone.make_aware(value)
-    return value.astimezone(UTC)
-
-
-def _printed(copy: ModelCopy, name: str, details: bool) -> Copy:
+def _printed(copy: ModelCopy, name: str, details: bool) -> CopyFacts:
     if not details:
-        return Copy(copy.layer)
+        return CopyFacts(copy.layer)
     try:
         url: str | None = copy.layer.storage.url(name)
     except NotImplementedError:
         url = None
-    return Copy(copy.layer, copy.size, _utc(copy.modified), url)
+    return CopyFacts(copy.layer, copy.size, as_utc(copy.modified), url)
 
 
 # media_origin ---------------------------------------------------------------------------------
@@ -64,7 +55,7 @@ class NameReport:
     name: str
     query: str
     origin: Layer | None
-    copies: list[Copy]
+    copies: list[CopyFacts]
     shadowed: bool
     whited_out: bool
 
@@ -114,7 +105,7 @@ def _report(where: Whereabouts, query: str, details: bool) -> NameReport:
 class Comparison:
     """A lower layer's copy of a shadowed name, and whether its contents differ from the top's."""
 
-    copy: Copy
+    copy: CopyFacts
     differs: bool | None
     compared_by: str | None
 
@@ -131,7 +122,7 @@ class Shadow:
     """A top-layer file that hides the copies of the same name in lower layers."""
 
     name: str
-    top: Copy
+    top: CopyFacts
     lower: list[Comparison] = field(default_factory=list)
 
     @property

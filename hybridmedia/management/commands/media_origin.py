@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from hybridmedia.describe import JSON_VERSION, Copy, NameReport, describe_names
+from hybridmedia.describe import JSON_VERSION, CopyFacts, NameReport, describe_names
 from hybridmedia.management.base import HybridStorageCommand, format_bytes
 from hybridmedia.redaction import redact_url
 from hybridmedia.storage import HybridStorage
@@ -106,7 +106,7 @@ class Command(HybridStorageCommand):
         if self.verbosity >= 2:
             self.stdout.write(self.searched(storage))
 
-    def mark(self, report: NameReport, copy: Copy, storage: HybridStorage) -> str:
+    def mark(self, report: NameReport, copy: CopyFacts, storage: HybridStorage) -> str:
         if copy.layer == report.origin:
             if report.shadowed:
                 return self.style.WARNING("serves it; SHADOWED: it hides the copies below")
@@ -117,7 +117,7 @@ class Command(HybridStorageCommand):
         return f"hidden by the copy in {report.origin.name!r}"
 
     @staticmethod
-    def facts(copy: Copy) -> str:
+    def facts(copy: CopyFacts) -> str:
         size = format_bytes(copy.size) if copy.size is not None else "size unknown"
         modified = (
             f"modified {copy.modified.isoformat(timespec='seconds')}" if copy.modified else "modified time unknown"

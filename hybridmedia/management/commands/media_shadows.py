@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from hybridmedia.describe import JSON_VERSION, Comparison, Copy, Shadow, find_shadows
+from hybridmedia.describe import JSON_VERSION, Comparison, CopyFacts, Shadow, find_shadows
 from hybridmedia.management.base import HybridStorageCommand, format_bytes, plural
 from hybridmedia.storage import HybridStorage
 
@@ -76,7 +76,7 @@ class Command(HybridStorageCommand):
         for item in shadow.lower:
             self.stdout.write(f"  {item.copy.layer.name:<{width}}  {self.facts(item.copy)}  {self.verdict(item)}")
 
-    def facts(self, copy: Copy) -> str:
+    def facts(self, copy: CopyFacts) -> str:
         size = format_bytes(copy.size) if copy.size is not None else "size unknown"
         modified = copy.modified.isoformat(timespec="seconds") if copy.modified else "modified time unknown"
         text = f"{size}, modified {modified}"
