@@ -30,7 +30,13 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
-from hybridmedia.storage.names import is_missing, validate_directory, whiteout_marker
+from hybridmedia.storage.names import (
+    is_missing,
+    validate_directory,
+    whited_out_name,
+    whiteout_directory,
+    whiteout_marker,
+)
 from hybridmedia.storage.walk import walk_files
 
 #: Whether directories can be read and files deleted relative to an open directory (POSIX).
@@ -271,7 +277,14 @@ class FilesystemPurger(LayerPurger):
         return self._tree(FILE, self._path(self.root, prefix), prefix)
 
     def _whiteouts(self, prefix: str) -> Iterator[Item]:
-        return self._tree(WHITEOUT, self._path(os.path.join(self.root, WHITEOUT_DIR), prefix), prefix)
+        # Items are found in the markers' own tree (see names.whiteout_marker()), then named by
+        # the names they hide: the directory of a prefix's markers, or the one marker of a file.
+        where = whiteout_directory(prefix)
+        path = self._path(self.root, where)
+        if prefix and not os.path.isdir(path):
+            where = whiteout_marker(prefix)
+            path = self._path(self.root, where)
+        return self._tree(WHITEOUT, path, posixpath.relpath(where, WHITEOUT_DIR) if where != WHITEOUT_DIR else "")
 
     def _tree(self, kind: str, path: str, name: str) -> Iterator[Item]:
         """Yield the items at ``path`` (layer name ``name``): a file's, or a directory tree's."""
@@ -353,7 +366,9 @@ class FilesystemPurger(LayerPurger):
                 continue  # --older-than asks how old the contents are: the mtime
             name = f"{relative}/{base}" if relative else base
             if kind == WHITEOUT:
-                yield Item(WHITEOUT, name, 0, fd, base)
+                hidden = whited_out_name(name)  # ``name`` is the marker's, below WHITEOUT_DIR
+                if hidden is not None:
+                    yield Item(WHITEOUT, hidden, 0, fd, base)
             elif not self.shadowed_only or self._is_shadowed(name):
                 yield Item(FILE, name, status.st_size, fd, base)
 

@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from hybridmedia import get_hybrid_storage
 from hybridmedia.purge import purger_for
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
+from hybridmedia.storage.names import whiteout_marker
 from tests.command_settings import hybrid_storages, run
 from tests.s3 import Bucket
 
@@ -200,7 +201,7 @@ def test_older_than_keeps_recent_files_and_whiteouts(storage: HybridStorage, pro
     production.put("old-gone.jpg")
     storage.delete("old-gone.jpg")
     ten_days_ago = time.time() - 10 * DAY
-    for name in ("uploads/5.jpg", f"{WHITEOUT_DIR}/old-gone.jpg"):
+    for name in ("uploads/5.jpg", whiteout_marker("old-gone.jpg")):
         os.utime(local / name, (ten_days_ago, ten_days_ago))
     run("purge_local_media", "--noinput", "--older-than", "7d")
     assert not (local / "uploads").exists()
@@ -367,7 +368,7 @@ def test_purges_an_s3_write_layer_through_the_storage_api(
     seed(storage, production)
     assert keys(scratch_bucket) == {
         "homes/1.jpg",
-        f"{WHITEOUT_DIR}/homes/2.jpg",
+        whiteout_marker("homes/2.jpg"),
         "homes/new/4.jpg",
         "uploads/5.jpg",
     }

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
+from hybridmedia.storage.names import whiteout_marker
 from tests.s3 import Bucket
 
 HOSTILE_PIECES = [
@@ -109,7 +110,7 @@ class TestCorruptState:
     def test_a_whiteout_marker_with_content_still_hides(self, hybrid: HybridStorage, production: Bucket) -> None:
         production.put("a.jpg")
         hybrid.delete("a.jpg")
-        marker = Path(hybrid.top.storage.path(f"{WHITEOUT_DIR}/a.jpg"))
+        marker = Path(hybrid.top.storage.path(whiteout_marker("a.jpg")))
         marker.write_bytes(b"garbage")
         assert not hybrid.exists("a.jpg")
         assert hybrid.restore("a.jpg") and hybrid.exists("a.jpg")
@@ -117,12 +118,12 @@ class TestCorruptState:
     def test_an_unreadable_whiteout_marker_still_hides(self, hybrid: HybridStorage, production: Bucket) -> None:
         production.put("a.jpg")
         hybrid.delete("a.jpg")
-        Path(hybrid.top.storage.path(f"{WHITEOUT_DIR}/a.jpg")).chmod(0)
+        Path(hybrid.top.storage.path(whiteout_marker("a.jpg"))).chmod(0)
         assert not hybrid.exists("a.jpg") and list(hybrid.whiteouts()) == ["a.jpg"]
 
     def test_a_directory_where_a_marker_was_expected(self, hybrid: HybridStorage, production: Bucket) -> None:
         production.put("a.jpg")
-        Path(hybrid.top.storage.path(f"{WHITEOUT_DIR}/a.jpg")).mkdir(parents=True)
+        Path(hybrid.top.storage.path(whiteout_marker("a.jpg"))).mkdir(parents=True)
         assert not hybrid.exists("a.jpg")  # any entry there hides the name
         hybrid.delete("a.jpg")  # and deleting again is a no-op, not a crash
 

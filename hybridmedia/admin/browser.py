@@ -475,7 +475,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return started
         storage, name = started
         top = storage.top
-        if not top.storage.exists(name):
+        if not top.adapter.probe(name).exists:  # a file: a local directory is not "a copy" to delete
             self.message_user(request, _("“%(name)s” has no local copy to delete.") % {"name": name}, messages.WARNING)
             return HttpResponseRedirect(self.detail_url(name))
         top.storage.delete(name)

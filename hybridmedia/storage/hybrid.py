@@ -27,6 +27,7 @@ from hybridmedia.exceptions import Check, LayerUnavailable, ReadOnlyLayerError, 
 from hybridmedia.redaction import redact_value
 from hybridmedia.storage.availability import Availability
 from hybridmedia.storage.backends.base import is_write_mode
+from hybridmedia.storage.backends.filesystem import ContainedFileSystemMixin
 from hybridmedia.storage.cache import (
     MISSING,
     LocalLRUCache,
@@ -40,10 +41,13 @@ from hybridmedia.storage.listing import DirectoryListing, LayerLister, ListingPa
 from hybridmedia.storage.model import Copy, Whereabouts
 from hybridmedia.storage.names import (
     WHITEOUT_DIR,
+    WHITEOUT_PREFIX,
     as_name,
     is_missing,
     validate_directory,
     validate_name,
+    whited_out_name,
+    whiteout_directory,
     whiteout_marker,
 )
 from hybridmedia.storage.walk import walk_files
@@ -290,9 +294,10 @@ class HybridStorage(Storage):
     def whiteouts(self, prefix: str = "") -> Iterator[str]:
         """Yield every whited-out name under the directory ``prefix``."""
         prefix = validate_directory(prefix)
-        root = whiteout_marker(prefix.strip("/")).rstrip("/")
-        for marker in walk_files(self.top.storage, root):
-            yield posixpath.relpath(marker, WHITEOUT_DIR)
+        for marker in walk_files(self.top.storage, whiteout_directory(prefix)):
+            name = whited_out_name(posixpath.relpath(marker, WHITEOUT_DIR))
+            if name is not None:
+                yield name
 
     def restore(self, name: str) -> bool:
         """Drop the whiteout of ``name`` so the lower layers' copy shows again; return whether one existed."""
@@ -637,7 +642,8 @@ class HybridStorage(Storage):
         if not self.lower_layers:
             return frozenset()
         try:
-            return frozenset(self.top.storage.listdir(whiteout_marker(path).rstrip("/"))[1])
+            markers = self.top.storage.listdir(whiteout_directory(path))[1]
+            return frozenset(base[len(WHITEOUT_PREFIX) :] for base in markers if base.startswith(WHITEOUT_PREFIX))
         except Exception as exc:
             if is_missing(exc):
                 return frozenset()
@@ -705,6 +711,9 @@ class HybridStorage(Storage):
         """
         name = validate_name(name)
         layer = self.origin(name) or self.top
+        if layer is self.top and isinstance(layer.storage, ContainedFileSystemMixin):
+            # Writing to the path must not reach through a link into another layer.
+            layer.storage.hybridmedia_contain(name, "give the path of", follow_final=True)
         return layer.storage.path(name)
 
     def get_accessed_time(self, name: str) -> datetime:

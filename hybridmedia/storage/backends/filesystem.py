@@ -43,7 +43,7 @@ class ContainedFileSystemMixin:
     location: str
     path: Any
 
-    def _hybridmedia_contain(self, name: str, operation: str, *, follow_final: bool) -> None:
+    def hybridmedia_contain(self, name: str, operation: str, *, follow_final: bool) -> None:
         root = os.path.realpath(self.location)
         full = self.path(name)
         target = os.path.realpath(full if follow_final else os.path.dirname(full))
@@ -61,18 +61,18 @@ class ContainedFileSystemMixin:
 
     def _save(self, name: str, content: Any) -> str:
         # Django opens with O_EXCL, but follows a final link when allow_overwrite is set.
-        self._hybridmedia_contain(name, "save", follow_final=bool(getattr(self, "_allow_overwrite", False)))
+        self.hybridmedia_contain(name, "save", follow_final=bool(getattr(self, "_allow_overwrite", False)))
         return super()._save(name, content)  # type: ignore[misc,no-any-return]
 
     def delete(self, name: str) -> None:
         if name:  # FileSystemStorage says what is wrong with a missing name
             # The final link itself is removed, never its target: only the directories must stay inside.
-            self._hybridmedia_contain(name, "delete", follow_final=False)
+            self.hybridmedia_contain(name, "delete", follow_final=False)
         super().delete(name)  # type: ignore[misc]
 
     def _open(self, name: str, mode: str = "rb") -> IO[Any]:
         if is_write_mode(mode):
-            self._hybridmedia_contain(name, f"open for writing (mode {mode!r})", follow_final=True)
+            self.hybridmedia_contain(name, f"open for writing (mode {mode!r})", follow_final=True)
         return super()._open(name, mode)  # type: ignore[misc,no-any-return]
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
