@@ -6,9 +6,14 @@ from typing import Any
 
 import botocore.httpsession
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from hybridmedia.storage import HybridStorage
 from tests import s3
+
+# A long run of the property tests to shake out bugs: pytest --hypothesis-profile=hybridmedia-long.
+# Registered here, before Hypothesis's plugin reads the option (at configure time).
+hypothesis_settings.register_profile("hybridmedia-long", max_examples=500, stateful_step_count=50)
 
 # No real AWS configuration may leak into the tests.
 os.environ["AWS_CONFIG_FILE"] = "/dev/null"
