@@ -53,6 +53,10 @@ class LayerConfigurationError(ImproperlyConfigured):
 class LayerUnavailable(OSError):
     """A lower layer could not be reached (connection refused, timed out, or a 5xx answer)."""
 
+    #: A template that shows a file of an unreachable layer renders an empty value, not an error page;
+    #: the admin's badges and banners say what happened.
+    silent_variable_failure = True
+
     def __init__(self, layer_name: str, endpoint: str, reason: str) -> None:
         self.layer_name = layer_name
         self.endpoint = endpoint
@@ -62,6 +66,21 @@ class LayerUnavailable(OSError):
             f"unavailable until it answers again; the top layer keeps working. To treat its files as "
             f'missing instead of raising this error, set OPTIONS["unavailable"] = "miss".'
         )
+
+
+class LayerMisconfigured(LayerUnavailable):
+    """A lower layer answers but cannot be used as configured: no such bucket, no or bad credentials, no access.
+
+    A subclass of ``LayerUnavailable``, so everything that copes with an outage copes with it; its
+    message names the layer, where it is (never the credentials) and the fix.
+    """
+
+    def __init__(self, layer_name: str, endpoint: str, reason: str, fix: str) -> None:
+        self.layer_name = layer_name
+        self.endpoint = endpoint
+        self.reason = reason
+        self.fix = fix
+        OSError.__init__(self, f"Layer {layer_name!r} ({endpoint}) cannot be used: {reason}. {fix}")
 
 
 def configuration_error(check: Check, message: str, hint: str) -> LayerConfigurationError:

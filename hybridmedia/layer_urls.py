@@ -403,7 +403,8 @@ def _credentials(url: str, prefix: str, environ: Mapping[str, str]) -> dict[str,
     if missing:
         raise LayerURLError(
             f"Layer URL {_redact(url)!r} reads its credentials from the environment "
-            f"({CREDENTIALS_OPTION}={prefix}), but {', '.join(missing)} is not set."
+            f"({CREDENTIALS_OPTION}={prefix}), but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            f"not set."
         )
     credentials = {keyword: environ[variable] for keyword, variable in names.items()}
     token = environ.get(f"{prefix}_AWS_SESSION_TOKEN")

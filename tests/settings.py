@@ -12,7 +12,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "hybridmedia",
-    "demo_project.homes",  # the demo app, for tests/test_demo*.py
+    "demo_project.homes",  # the demo app, for tests/demo/
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from hybridmedia.admin.browser import MediaFileAdmin
-from hybridmedia.admin.mixins import HybridMediaAdminMixin, origin_badge
-from hybridmedia.admin.widgets import HybridFileWidget
-from hybridmedia.models import MediaFile
+from hybridmedia.installed import require_installed_app
+
+# Before the MediaFile model is imported: Django's own error would only say it has no app_label.
+require_installed_app("hybridmedia.admin")
+
+from hybridmedia.admin.browser import MediaFileAdmin  # noqa: E402
+from hybridmedia.admin.mixins import HybridMediaAdminMixin, origin_badge  # noqa: E402
+from hybridmedia.admin.widgets import HybridFileWidget  # noqa: E402
+from hybridmedia.models import MediaFile  # noqa: E402
 
 if not admin.site.is_registered(MediaFile):
     admin.site.register(MediaFile, MediaFileAdmin)

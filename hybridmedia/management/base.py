@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from hybridmedia import get_hybrid_storage
 from hybridmedia.conf import app_settings
 from hybridmedia.exceptions import LayerUnavailable
+from hybridmedia.installed import require_installed_app
 from hybridmedia.purge import normalize_prefixes
 from hybridmedia.redaction import describe_error, redact_text
 from hybridmedia.storage import HybridStorage
@@ -35,11 +36,14 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
+require_installed_app("hybridmedia's management helpers")
+
+
 class HybridStorageCommand(BaseCommand):
     """Base for commands that inspect or purge the ``HybridStorage`` named by ``--storage``."""
 
     # Configuration errors of a hybrid are reported by the checks tagged "files" (hybridmedia.E0xx).
-    requires_system_checks = (Tags.files,)
+    requires_system_checks: tuple[str, ...] | list[str] = (Tags.files,)
     verbosity = 1
 
     def add_arguments(self, parser: CommandParser) -> None:

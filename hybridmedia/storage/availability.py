@@ -10,9 +10,10 @@ from typing import TypeVar
 
 from django.core.files.storage import Storage
 
-from hybridmedia.exceptions import LayerUnavailable
+from hybridmedia.exceptions import LayerMisconfigured, LayerUnavailable
 from hybridmedia.redaction import describe_error, redact_url
 from hybridmedia.storage.backends.s3 import is_connection_error as is_s3_connection_error
+from hybridmedia.storage.backends.s3 import misconfiguration
 
 T = TypeVar("T")
 logger = logging.getLogger("hybridmedia")
@@ -60,10 +61,15 @@ class Availability:
         except LayerUnavailable:
             raise
         except Exception as exc:
-            if not is_unreachable(exc):
+            problem = misconfiguration(exc)
+            if problem is not None:
+                # Not an empty layer: a bucket that does not exist or cannot be read, said once, clearly.
+                error: LayerUnavailable = LayerMisconfigured(layer_name, describe_endpoint(storage), *problem)
+            elif is_unreachable(exc):
+                # botocore's message quotes the request URL, userinfo included; the admin banner shows it.
+                error = LayerUnavailable(layer_name, describe_endpoint(storage), describe_error(exc, [storage]))
+            else:
                 raise
-            # botocore's message quotes the request URL, userinfo included; the admin banner shows it.
-            error = LayerUnavailable(layer_name, describe_endpoint(storage), describe_error(exc, [storage]))
             with self._lock:
                 self._down[layer_name] = (time.monotonic() + self.retry_after, error)
             logger.warning("%s Not asking it again for %s seconds.", error, self.retry_after)

@@ -23,11 +23,12 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
-from hybridmedia.exceptions import Check, LayerUnavailable, ReadOnlyLayerError, configuration_error
+from hybridmedia.exceptions import Check, LayerMisconfigured, LayerUnavailable, ReadOnlyLayerError, configuration_error
 from hybridmedia.redaction import redact_value
-from hybridmedia.storage.availability import Availability
+from hybridmedia.storage.availability import Availability, describe_endpoint
 from hybridmedia.storage.backends.base import is_write_mode
 from hybridmedia.storage.backends.filesystem import ContainedFileSystemMixin
+from hybridmedia.storage.backends.s3 import misconfiguration
 from hybridmedia.storage.cache import (
     MISSING,
     LocalLRUCache,
@@ -152,6 +153,8 @@ class HybridStorage(Storage):
         self.cache_timeout = cache_timeout
         self.unavailable = unavailable
         self.availability = Availability(unavailable_retry)
+        #: The lower layers that proved usable (see ``_verify()``).
+        self._verified: set[str] = set()
         # Inline OPTIONS are environment-specific and may hold credentials: keep them out of
         # deconstruct(), so a FileField(storage=HybridStorage(...)) migration is stable and secret-free.
         args, kwargs = getattr(self, "_constructor_args", ((), {}))
@@ -233,8 +236,22 @@ class HybridStorage(Storage):
         cached = None if fresh else self.origin_cache.get(key, name)
         if cached is None:
             cached = self.ask(layer, lambda: layer.adapter.probe(name))
+            if not cached.exists:
+                self._verify(layer)
             self.origin_cache.set(key, name, cached)
         return cached
+
+    def _verify(self, layer: Layer) -> None:
+        """The first time ``layer`` says "missing", make sure it is not a bucket that is missing.
+
+        S3 answers a HEAD for a key of a bucket that does not exist (or cannot be listed) as it
+        answers one for a missing key: without this, a misspelt bucket would be an empty layer.
+        One request per layer and process; a failure raises ``LayerMisconfigured``, remembered
+        like an outage.
+        """
+        if layer.name not in self._verified:
+            self.ask(layer, layer.adapter.verify)
+            self._verified.add(layer.name)
 
     def _remember(self, layer: Layer, name: str, answer: Probe) -> None:
         self.origin_cache.set(self._layer_keys[layer.name], name, answer)
@@ -461,6 +478,7 @@ class HybridStorage(Storage):
                 except Exception as exc:
                     if not is_missing(exc):
                         raise
+                    self._verify(layer)
                     self._remember(layer, name, MISSING)
                 else:
                     if answer is not _KNOWN_MISSING:
@@ -692,16 +710,27 @@ class HybridStorage(Storage):
     def _url(self, layer: Layer, name: str) -> str:
         memo = self._url_memos.get(layer.name)
         if memo is None:
-            return layer.storage.url(name)
+            return self._build_url(layer, name)
         url = memo.get(name)
         if url is None:
-            url = layer.storage.url(name)
+            url = self._build_url(layer, name)
             # A deterministic URL never goes stale, so a plain dict will do: no lock, no expiry, and
             # emptied when full rather than kept in LRU order (a page refills it in one render).
             if len(memo) >= URL_MEMO_ENTRIES:
                 memo.clear()
             memo[name] = url
         return url
+
+    def _build_url(self, layer: Layer, name: str) -> str:
+        try:
+            return layer.storage.url(name)
+        except Exception as exc:
+            # Signing a URL without credentials fails: say which layer and how to fix it. (Not through
+            # the outage breaker: building a URL needs no request, and works while production is down.)
+            problem = None if layer.writable else misconfiguration(exc)
+            if problem is None:
+                raise
+            raise LayerMisconfigured(layer.name, describe_endpoint(layer.storage), *problem) from exc
 
     def path(self, name: str) -> str:
         """Return the top layer's path for ``name``; a lower layer's file has none.

@@ -137,7 +137,9 @@ class Command(HybridStorageCommand):
             ),
             (
                 f"This will DELETE {plural(found.files, 'file')}, {format_bytes(found.bytes)}, and "
-                f"remove {plural(found.whiteouts, 'whiteout')}, so the lower layers' copies show again.\n"
+                f"remove {plural(found.whiteouts, 'whiteout')}. The whited-out files show again from the lower "
+                f"layers, and so does any deleted file a lower layer also holds; the other files are gone from "
+                f"this environment (media_shadows lists which files have a lower copy).\n"
             ),
             f"Filters: {'; '.join(filters)}.\n" if filters else "",
             f"The lower layers ({lower}) are not touched.\n",

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.files.storage import Storage
 from django.utils import timezone
 
+from hybridmedia.redaction import redact_text
 from hybridmedia.storage.cache import MISSING, Probe
 from hybridmedia.storage.names import is_missing
 
@@ -33,6 +34,15 @@ class ListedPage:
     probes: dict[str, Probe] = field(default_factory=dict)
     #: Whether the directory exists in the layer (S3 has no directories: there, whether it lists anything).
     exists: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of a layer's diagnosis: what was tried, whether it worked (``None``: not applicable), details."""
+
+    check: str
+    ok: bool | None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,42 @@ class StorageAdapter:
     def probe(self, name: str) -> Probe:
         """Return whether the store holds ``name`` and, where cheap, its size, time and checksum."""
         return Probe(exists=True) if self.storage.exists(name) else MISSING
+
+    def verify(self) -> None:
+        """Raise what the store raises when it cannot be used as configured; cheap, read-only, once per layer."""
+
+    def diagnose(self) -> list[Finding]:
+        """Try the store with a few read-only requests and say what works (``manage.py media_doctor``)."""
+        findings: list[Finding] = []
+        try:
+            directories, files = self.storage.listdir("")
+        except Exception as exc:  # noqa: BLE001 - what failed is the finding
+            return [Finding("listing allowed", False, redact_text(f"{type(exc).__name__}: {exc}"))]
+        findings.append(
+            Finding("listing allowed", True, f"{len(directories)} directories, {len(files)} files at the root")
+        )
+        findings.extend(self._sample(files[0] if files else None))
+        return findings
+
+    def _sample(self, name: str | None) -> list[Finding]:
+        if name is None:
+            return [Finding("a sample file readable", None, "no file at the root to read")]
+        try:
+            with self.storage.open(name, "rb") as handle:
+                handle.read(1)
+        except Exception as exc:  # noqa: BLE001
+            return [Finding("a sample file readable", False, redact_text(f"{name!r}: {type(exc).__name__}: {exc}"))]
+        findings = [Finding("a sample file readable", True, repr(name))]
+        try:
+            url = self.storage.url(name)
+        except NotImplementedError:
+            return findings
+        except Exception as exc:  # noqa: BLE001
+            return [*findings, Finding("URLs", False, redact_text(f"{type(exc).__name__}: {exc}"))]
+        if self.urls_are_deterministic():
+            return [*findings, Finding("URLs", True, f"the same for everyone: {url}")]
+        # A signature grants access: show where the URL leads, not the URL.
+        return [*findings, Finding("URLs", True, f"signed, they expire: {url.split('?')[0]}?…")]
 
     def probe_of_open_file(self, file: Any) -> Probe:
         """Return what an already opened file tells about itself without another request."""

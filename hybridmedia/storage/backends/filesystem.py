@@ -14,7 +14,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils._os import safe_join
 
-from hybridmedia.storage.backends.base import ListedFiles, StorageAdapter, is_write_mode
+from hybridmedia.storage.backends.base import Finding, ListedFiles, StorageAdapter, is_write_mode
 from hybridmedia.storage.cache import MISSING, Probe
 from hybridmedia.storage.names import is_missing
 
@@ -209,6 +209,13 @@ class FilesystemAdapter(StorageAdapter):
 
     def checksum(self, name: str, probe: Probe | None = None, max_bytes: int | None = None) -> str | None:
         return self.md5_of_stream(name, max_bytes)
+
+    def diagnose(self) -> list[Finding]:
+        location = str(self.storage.location)  # type: ignore[attr-defined]
+        if not os.path.isdir(location):
+            # FileSystemStorage creates its directory on the first save, as Django does for MEDIA_ROOT.
+            return [Finding("directory", None, f"{location} does not exist yet: the first save creates it")]
+        return super().diagnose()
 
     def urls_are_deterministic(self) -> bool:
         return True

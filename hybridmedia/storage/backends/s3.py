@@ -12,16 +12,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError, PartialCredentialsError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
-from botocore.exceptions import HTTPClientError
 from django.conf import settings
 from django.core.files.storage import Storage
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 from hybridmedia.exceptions import ReadOnlyLayerError
-from hybridmedia.redaction import redact_url
-from hybridmedia.storage.backends.base import ListedFiles, ListedPage, StorageAdapter
+from hybridmedia.redaction import redact_text, redact_url
+from hybridmedia.storage.backends.base import Finding, ListedFiles, ListedPage, StorageAdapter
 from hybridmedia.storage.cache import MISSING, Probe
 from hybridmedia.storage.names import is_missing
 
@@ -105,6 +105,50 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, (BotocoreConnectionError, HTTPClientError))
 
 
+_BAD_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+}
+_DENIED = {"AccessDenied", "AllAccessDisabled", "403", "Forbidden"}
+_CREDENTIALS_FIX = (
+    "Give the layer credentials that can read the bucket: access_key and secret_key in its OPTIONS (read "
+    "from the environment), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ?credentials_env=PREFIX in a "
+    "layer URL (docs/configuration.md)."
+)
+
+
+def describe_problem(exc: BaseException) -> str:
+    """Say what went wrong, with the fix where it is a configuration problem; never a credential."""
+    problem = misconfiguration(exc)
+    return f"{problem[0]}. {problem[1]}" if problem else redact_text(f"{type(exc).__name__}: {exc}")
+
+
+def misconfiguration(exc: BaseException) -> tuple[str, str] | None:
+    """Return ``(what is wrong, how to fix it)`` when ``exc`` says the layer is set up wrongly, else ``None``."""
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return "no credentials were found for it", _CREDENTIALS_FIX
+    if not isinstance(exc, ClientError):
+        return None
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code == "NoSuchBucket":
+        return (
+            "its bucket does not exist",
+            "Check the bucket name, and endpoint_url and region_name for a server other than AWS.",
+        )
+    if code in _BAD_CREDENTIALS:
+        return f"its credentials are not valid ({code})", _CREDENTIALS_FIX
+    if code in _DENIED or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403:
+        return (
+            f"access is denied ({code or 403})",
+            "Let its credentials read the bucket: s3:ListBucket on the bucket (without it S3 answers 403 "
+            "for a missing key) and s3:GetObject on its objects; docs/configuration.md has the IAM policy.",
+        )
+    return None
+
+
 # The adapter ----------------------------------------------------------------------------
 
 #: S3 answers at most this many keys per ListObjects request.
@@ -154,6 +198,26 @@ class S3Adapter(StorageAdapter):
 
     def stat(self, name: str) -> Probe:
         return self.probe(name)
+
+    def verify(self) -> None:
+        """Ask the bucket for one key: raises what a missing bucket, bad credentials or no access raise."""
+        self.client.list_objects(Bucket=self.storage.bucket_name, Prefix=self.prefix(""), MaxKeys=1)
+
+    def diagnose(self) -> list[Finding]:
+        findings = []
+        try:
+            response = self.client.list_objects(Bucket=self.storage.bucket_name, Prefix=self.prefix(""), MaxKeys=1)
+        except Exception as exc:  # noqa: BLE001 - what failed is the finding
+            problem = misconfiguration(exc)
+            reachable = problem is not None or not (is_connection_error(exc) or isinstance(exc, ConnectionError))
+            findings.append(Finding("reachable", reachable, "" if reachable else describe_problem(exc)))
+            if reachable:
+                findings.append(Finding("bucket exists and listing allowed", False, describe_problem(exc)))
+            return findings
+        findings += [Finding("reachable", True), Finding("bucket exists and listing allowed", True)]
+        keys = [entry["Key"] for entry in response.get("Contents", []) if not entry["Key"].endswith("/")]
+        sample = keys[0][len(self.prefix("")) :] if keys else None
+        return findings + self._sample(sample)
 
     def probe_of_open_file(self, file: Any) -> Probe:
         obj = getattr(file, "obj", None)

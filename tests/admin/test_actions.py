@@ -13,10 +13,8 @@ from django.test import Client
 from hybridmedia import get_hybrid_storage
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests import test_admin_support as support
-from tests.test_admin_support import client_for, make_staff
-
-media = support.media
+from tests.admin import helpers
+from tests.admin.helpers import client_for, make_staff
 
 BROWSER = "/admin/hybridmedia/mediafile/"
 DETAIL = "/admin/hybridmedia/mediafile/file/"
@@ -182,7 +180,7 @@ def test_deleting_while_production_is_unreachable_says_so(
 ) -> None:
     production.put("homes/1.jpg", b"production")
     media.top.storage.save("homes/1.jpg", ContentFile(b"local edit"))
-    settings.STORAGES = {**settings.STORAGES, "production": support.unreachable(production)}  # type: ignore[attr-defined]
+    settings.STORAGES = {**settings.STORAGES, "production": helpers.unreachable(production)}  # type: ignore[attr-defined]
     confirmation = editor.get(DELETE_LOCAL, {"name": "homes/1.jpg"})
     page = confirmation.content.decode()
     assert 'class="warning" data-layer="production"' in page  # the banner naming the layer
@@ -238,7 +236,7 @@ def test_with_three_layers_the_next_copy_down_shows_again(
         "local": local_config,
         "staging": staging.config(),
         "production": production.config(),
-        "staticfiles": support.STATICFILES,
+        "staticfiles": helpers.STATICFILES,
     }
     media = get_hybrid_storage()
     media.top.storage.save("homes/2.jpg", ContentFile(b"local edit"))

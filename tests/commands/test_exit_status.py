@@ -13,7 +13,7 @@ import pytest
 
 from tests.s3 import Bucket
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def manage(local_config: dict[str, Any], production: Bucket) -> Any:
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "django", *args, "--settings=tests.command_settings"],
+            [sys.executable, "-m", "django", *args, "--settings=tests.commands.subprocess_settings"],
             input=stdin,
             check=False,
             capture_output=True,
@@ -40,11 +40,6 @@ def manage(local_config: dict[str, Any], production: Bucket) -> Any:
         )
 
     return run
-
-
-@pytest.fixture
-def local(local_config: dict[str, Any]) -> Path:
-    return Path(local_config["OPTIONS"]["location"])
 
 
 def test_media_origin_exits_0_when_every_name_is_found(manage: Any, production: Bucket) -> None:
@@ -118,7 +113,7 @@ def manage_while_production_is_down(local_config: dict[str, Any], production: Bu
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "django", *args, "--settings=tests.command_settings"]
+        command = [sys.executable, "-m", "django", *args, "--settings=tests.commands.subprocess_settings"]
         return subprocess.run(command, check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
     return run

@@ -223,7 +223,7 @@ class TestGetHybridStorage:
         assert isinstance(storages["local"], FileSystemStorage)
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_check_id_is_defined_once_and_documented() -> None:

@@ -21,21 +21,10 @@ from hybridmedia import get_hybrid_storage
 from hybridmedia.purge import purger_for
 from hybridmedia.storage import WHITEOUT_DIR, HybridStorage
 from hybridmedia.storage.names import whiteout_marker
-from tests.command_settings import hybrid_storages, run
+from tests.commands.helpers import hybrid_storages, run
 from tests.s3 import Bucket
 
 DAY = 86400
-
-
-@pytest.fixture
-def storage(settings: Any, local_config: dict[str, Any], production: Bucket) -> HybridStorage:
-    settings.STORAGES = hybrid_storages(local_config, production.config())
-    return get_hybrid_storage()
-
-
-@pytest.fixture
-def local(local_config: dict[str, Any]) -> Path:
-    return Path(local_config["OPTIONS"]["location"])
 
 
 def tree(root: Path) -> dict[str, bytes]:

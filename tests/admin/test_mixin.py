@@ -17,10 +17,7 @@ from django.urls import path
 from hybridmedia.admin import HybridFileWidget, HybridMediaAdminMixin, origin_badge
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests import test_admin_support as support
-from tests.test_admin_support import assert_no_secrets, unreachable
-
-media = support.media
+from tests.admin.helpers import assert_no_secrets, unreachable
 
 # A private app registry keeps this test model out of the project's migrations.
 test_apps = Apps(["hybridmedia"])

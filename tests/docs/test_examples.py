@@ -18,7 +18,7 @@ from hybridmedia.conf import storages_from_urls
 from hybridmedia.models import MediaFile
 from hybridmedia.storage import HybridStorage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 COMMANDS = ("media_origin", "media_shadows", "purge_local_media")
@@ -47,6 +47,14 @@ def test_python_examples_compile(document: str, body: str) -> None:
     compile(body, document, "exec")
 
 
+#: ``NAME=value`` or ``export NAME='value'`` in a shell block.
+ENVIRONMENT_LINE = re.compile(r"^(?:export )?([A-Z_]+)=(?:'([^']*)'|(\S+))$", re.MULTILINE)
+
+
+def environment(body: str) -> list[tuple[str, str]]:
+    return [(name, quoted or plain) for name, quoted, plain in ENVIRONMENT_LINE.findall(body)]
+
+
 @pytest.mark.parametrize("document", [d for d in DOCUMENTS if blocks(d, "python")], ids=lambda d: d.name)
 def test_python_examples_run(document: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run a document's python blocks in order, as one settings or admin module would.
@@ -55,7 +63,7 @@ def test_python_examples_run(document: Path, tmp_path: Path, monkeypatch: pytest
     not set yet, the first value the document gives it (a settings example may precede its .env).
     """
     for body in reversed(blocks(document, "sh")):
-        for name, value in re.findall(r"^([A-Z_]+)=(\S+)$", body, re.MULTILINE):
+        for name, value in environment(body):
             monkeypatch.setenv(name, value)
     site = admin.AdminSite()
     site.register(MediaFile, MediaFileAdmin)
@@ -65,12 +73,15 @@ def test_python_examples_run(document: Path, tmp_path: Path, monkeypatch: pytest
         "__name__": "demo_project.homes.docs_example",
         "__package__": "demo_project.homes",
         "BASE_DIR": tmp_path,
+        # What django-admin startproject's settings.py defines before the README's block.
+        "INSTALLED_APPS": ["django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes"],
+        "urlpatterns": [],  # and its urls.py
         "MEDIA_ROOT": tmp_path / "media",
         "MEDIA_URL": "/media/",
     }
     for language, body in FENCE.findall(document.read_text()):
         if language == "sh":
-            for name, value in re.findall(r"^([A-Z_]+)=(\S+)$", body, re.MULTILINE):
+            for name, value in environment(body):
                 monkeypatch.setenv(name, value)
         if language != "python":
             continue

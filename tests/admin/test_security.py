@@ -10,10 +10,8 @@ from django.test import Client
 
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests import test_admin_support as support
-from tests.test_admin_support import assert_no_secrets, client_for, make_staff
-
-media = support.media
+from tests.admin import helpers
+from tests.admin.helpers import assert_no_secrets, client_for, make_staff
 
 BROWSER = "/admin/hybridmedia/mediafile/"
 DETAIL = "/admin/hybridmedia/mediafile/file/"
@@ -176,7 +174,7 @@ def test_unreachable_production_gives_a_banner_not_a_500(
     admin_client: Client, settings: Any, files: HybridStorage, production: s3.Bucket
 ) -> None:
     files.save("homes/local-only.jpg", ContentFile(b"local"))
-    settings.STORAGES = {**settings.STORAGES, "production": support.unreachable(production)}
+    settings.STORAGES = {**settings.STORAGES, "production": helpers.unreachable(production)}
     for url in [*PAGES, f"{DETAIL}?name=homes/local-only.jpg", CONFIRMATION]:
         response = admin_client.get(url)
         html = response.content.decode()
@@ -197,8 +195,8 @@ def test_error_messages_are_redacted() -> None:
     from hybridmedia.redaction import describe_error
 
     class FakeS3:
-        access_key = support.ACCESS_KEY
-        secret_key = support.SECRET_KEY
+        access_key = helpers.ACCESS_KEY
+        secret_key = helpers.SECRET_KEY
 
-    message = describe_error(RuntimeError(f"signed with {support.SECRET_KEY} by {support.ACCESS_KEY}"), [FakeS3()])
+    message = describe_error(RuntimeError(f"signed with {helpers.SECRET_KEY} by {helpers.ACCESS_KEY}"), [FakeS3()])
     assert message == "RuntimeError: signed with *** by ***"

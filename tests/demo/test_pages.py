@@ -20,7 +20,7 @@ from hybridmedia import get_hybrid_storage
 from hybridmedia.storage import HybridStorage
 from tests import s3
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
 
 

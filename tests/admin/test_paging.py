@@ -14,9 +14,7 @@ from django.test import Client
 from hybridmedia.admin import MediaFileAdmin
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests import test_admin_support as support
-
-media = support.media
+from tests.admin import helpers
 
 BROWSER = "/admin/hybridmedia/mediafile/"
 PHOTO = b"production photo"
@@ -190,7 +188,7 @@ def test_an_unreachable_layer_still_pages_the_others(
     monkeypatch.setattr(MediaFileAdmin, "list_per_page", 2)
     for name in ("a", "b", "c"):
         media.save(f"homes/{name}.jpg", ContentFile(b"l"))
-    settings.STORAGES = {**settings.STORAGES, "production": support.unreachable(production)}
+    settings.STORAGES = {**settings.STORAGES, "production": helpers.unreachable(production)}
     first = admin_client.get(BROWSER, {"dir": "homes"})
     assert first.status_code == 200 and names_of(first) == ["a.jpg", "b.jpg"]
     assert 'class="warning" data-layer="production"' in first.content.decode()

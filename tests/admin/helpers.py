@@ -1,20 +1,17 @@
-"""Fixtures and helpers shared by the admin tests (no tests of its own).
+"""Helpers shared by the admin tests; their fixtures are in ``conftest.py``.
 
-The admin needs the hybrid to be ``STORAGES["default"]``; these fixtures configure it over the real
-S3 endpoint with credentials distinctive enough to prove no page ever shows them.
+The admin needs the hybrid to be ``STORAGES["default"]``; ``hybrid_storages()`` configures it over the
+real S3 endpoint with credentials distinctive enough to prove no page ever shows them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from botocore.config import Config
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from hybridmedia import get_hybrid_storage
-from hybridmedia.storage import HybridStorage
 from tests import s3
 
 # moto accepts any credentials; these only exist so tests can search pages for them.
@@ -35,13 +32,6 @@ def hybrid_storages(local_config: dict[str, Any], production: s3.Bucket) -> dict
         "production": production.config(access_key=ACCESS_KEY, secret_key=SECRET_KEY),
         "staticfiles": STATICFILES,
     }
-
-
-@pytest.fixture
-def media(settings: Any, local_config: dict[str, Any], production: s3.Bucket) -> HybridStorage:
-    """The configured default hybrid: a temp-dir ``local`` layer over the ``production`` bucket."""
-    settings.STORAGES = hybrid_storages(local_config, production)
-    return get_hybrid_storage()
 
 
 def unreachable(bucket: s3.Bucket) -> dict[str, Any]:

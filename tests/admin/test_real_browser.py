@@ -26,7 +26,6 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from hybridmedia import get_hybrid_storage
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests import test_admin_support as support
 
 
 # The live server shares the test's in-memory SQLite connection with its threads; a browser loads a
@@ -40,9 +39,7 @@ class SerialWSGIServer(WSGIServer):
 
 LiveServerThread.server_class = SerialWSGIServer
 
-media = support.media
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "admin"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -21,7 +21,7 @@ import pytest
 
 from demo_project.homes import seed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Generous: a deadline for the server to come up on a slow CI machine, not a performance check.
 STARTUP_DEADLINE = 120.0
 EXIT_DEADLINE = 60.0

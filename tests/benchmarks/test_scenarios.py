@@ -24,7 +24,7 @@ from benchmarks.scenarios import (
     url_scenario,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = Sizes(
     names=9,
     listdir_objects=20,

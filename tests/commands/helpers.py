@@ -1,20 +1,16 @@
-"""Settings for running the hybridmedia commands in a subprocess, plus the helpers the command tests share.
+"""Helpers the command tests share: a hybrid ``STORAGES`` and ``call_command()`` that captures output.
 
-A subprocess reads its layers from the environment: ``HYBRIDMEDIA_TEST_LOCAL`` is the filesystem
-top layer's directory and ``HYBRIDMEDIA_TEST_PRODUCTION`` the JSON ``OPTIONS`` of the S3Storage
-production layer (the moto bucket the test seeded).
+``subprocess_settings.py`` builds its ``STORAGES`` with ``hybrid_storages()`` too; the fixtures are in
+``conftest.py``.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from io import StringIO
 from typing import Any
 
 from django.core.management import call_command
 
-from tests.settings import *  # noqa: F403
 from tests.settings import STORAGES as BASE_STORAGES
 
 
@@ -47,16 +43,3 @@ def run_with_status(*args: Any, **options: Any) -> tuple[int, str, str]:
     except SystemExit as exit:
         return int(exit.code or 0), out.getvalue(), err.getvalue()
     return 0, out.getvalue(), err.getvalue()
-
-
-if "HYBRIDMEDIA_TEST_LOCAL" in os.environ:
-    STORAGES = hybrid_storages(
-        {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": os.environ["HYBRIDMEDIA_TEST_LOCAL"], "base_url": "/media/"},
-        },
-        {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": json.loads(os.environ["HYBRIDMEDIA_TEST_PRODUCTION"]),
-        },
-    )

@@ -6,7 +6,7 @@ byte for byte with its seed: once with the real S3 endpoint as production, once 
 The default run is bounded to seconds. For a long run, choose the profile ``tests/conftest.py``
 registers::
 
-    pytest --hypothesis-profile=hybridmedia-long tests/test_production_is_never_modified.py
+    pytest --hypothesis-profile=hybridmedia-long tests/storage/test_production_is_never_modified.py
 """
 
 from __future__ import annotations

@@ -12,14 +12,8 @@ from django.core.management.base import CommandError
 from hybridmedia import get_hybrid_storage
 from hybridmedia.describe import find_shadows
 from hybridmedia.storage import HybridStorage
-from tests.command_settings import hybrid_storages, run, run_with_status
+from tests.commands.helpers import hybrid_storages, run, run_with_status
 from tests.s3 import Bucket
-
-
-@pytest.fixture
-def storage(settings: Any, local_config: dict[str, Any], production: Bucket) -> HybridStorage:
-    settings.STORAGES = hybrid_storages(local_config, production.config())
-    return get_hybrid_storage()
 
 
 def shadow(storage: HybridStorage, name: str, data: bytes) -> None:

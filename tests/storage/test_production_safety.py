@@ -244,9 +244,9 @@ class TestFinding2UnsafeLayerSets:
         storages = storages_from_urls(["file:.", "memory://"], base_dir=project)
         with pytest.raises(LayerConfigurationError, match="holds the project's code"):
             self.build(storages["local"], storages["production"])
-        # The settings module's directory counts too (the test settings live in tests/).
+        # The settings module's directory counts too (the test settings live in tests/, one level up).
         with pytest.raises(LayerConfigurationError, match="settings module"):
-            self.build(fs(Path(__file__).parent), {"BACKEND": "django.core.files.storage.InMemoryStorage"})
+            self.build(fs(Path(__file__).parents[1]), {"BACKEND": "django.core.files.storage.InMemoryStorage"})
         # A media directory inside the project is what projects do: fine.
         assert self.build(fs(project / "media"), {"BACKEND": "django.core.files.storage.InMemoryStorage"})
 

@@ -13,10 +13,8 @@ from django.test import Client
 from hybridmedia.admin.query import BrowserQuery
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests import test_admin_support as support
-from tests.test_admin_support import assert_no_secrets
-
-media = support.media
+from tests.admin import helpers
+from tests.admin.helpers import assert_no_secrets
 
 BROWSER = "/admin/hybridmedia/mediafile/"
 DETAIL = "/admin/hybridmedia/mediafile/file/"
@@ -365,7 +363,7 @@ def test_three_layers_show_the_middle_layer(
         "local": local_config,
         "staging": staging.config(),
         "production": production.config(),
-        "staticfiles": support.STATICFILES,
+        "staticfiles": helpers.STATICFILES,
     }
     listed = rows(admin_client.get(BROWSER, {"dir": "homes"}))
     assert 'hm-badge--bottom" data-layer="production"' in listed["1.jpg"].badges

@@ -59,7 +59,10 @@ class TestOriginCache:
             hybrid.open("homes/none.jpg")
         with pytest.raises(FileNotFoundError):
             hybrid.size("homes/none.jpg")
-        assert methods(s3_requests) == ["HEAD"]
+        # The layer's first "missing" checks once that its bucket is there (a one-key listing).
+        assert methods(s3_requests) == ["HEAD", "GET"]
+        assert not hybrid.exists("homes/other.jpg")
+        assert methods(s3_requests) == ["HEAD", "GET", "HEAD"]
 
     def test_local_files_never_ask_production(
         self, hybrid: HybridStorage, seeded: Bucket, s3_requests: Requests
@@ -158,7 +161,8 @@ class TestOriginCache:
         for _ in range(3):
             assert staging.name in hybrid.url("s.jpg")
             assert production.name in hybrid.url("p.jpg")
-        assert methods(s3_requests) == ["HEAD", "HEAD"]  # one probe of staging per name
+        # One probe of staging per name, and staging's first "missing" checks its bucket once.
+        assert methods(s3_requests) == ["HEAD", "HEAD", "GET"]
 
     def test_url_layer_presumes_the_bottom_without_a_request(
         self, hybrid: HybridStorage, seeded: Bucket, s3_requests: Requests
