@@ -67,7 +67,7 @@ OPTIONS = ("layers", "lower_delete", "cache", "cache_timeout", "unavailable", "u
 BATCH_MIN_NAMES = 3
 #: ``shadowed()`` asks about this many candidate names at once.
 SHADOW_BATCH = 1000
-#: URLs memoised per deterministic layer (a dict lookup instead of S3Storage.url()'s ~0.1 ms).
+#: URLs memoised per deterministic layer: a dict lookup instead of building the URL (docs/benchmarks.md).
 URL_MEMO_ENTRIES = 10_000
 
 logger = logging.getLogger("hybridmedia")
@@ -285,7 +285,7 @@ class HybridStorage(Storage):
         This runs on every call (and twice with the whiteout check), so on the hot path of a page
         of a hundred production photos; a validated name cannot leave the directory it is joined to.
         ``os.access()`` answers a missing name without raising (and catching) an exception, which
-        makes it 2.5x faster than ``os.path.lexists()``; both look at a link itself, not its target.
+        is cheaper than ``os.path.lexists()``; both look at a link itself, not its target.
         """
         root = self._top_root
         if root is None:
