@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.management import call_command
 from django.test import Client
 
 from demo_project.homes.models import Home
 from hybridmedia import get_hybrid_storage
+from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.storage import HybridStorage
 from tests import s3
 
@@ -211,3 +213,58 @@ def test_only_the_s3_adapter_touches_boto3() -> None:
         if forbidden.search(line.split("#")[0])
     ]
     assert offenders == []
+
+
+class DictStorage(Storage):
+    """A third-party backend hybridmedia has no adapter for: only Django's Storage API."""
+
+    def __init__(self, files: dict[str, bytes] | None = None) -> None:
+        self.files = dict(files or {})
+
+    def _open(self, name: str, mode: str = "rb") -> Any:
+        if name not in self.files:
+            raise FileNotFoundError(name)
+        return ContentFile(self.files[name], name=name)
+
+    def exists(self, name: str) -> bool:
+        return name in self.files
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        prefix = f"{path.strip('/')}/" if path.strip("/") else ""
+        below = [name[len(prefix) :] for name in self.files if name.startswith(prefix)]
+        return sorted({n.split("/")[0] for n in below if "/" in n}), sorted(n for n in below if "/" not in n)
+
+    def size(self, name: str) -> int:
+        return len(self.files[name])
+
+    def url(self, name: str | None) -> str:
+        return f"https://files.example/{name}"
+
+
+def test_a_backend_without_an_adapter_gets_the_same_answers(local_config: dict[str, Any]) -> None:
+    hybrid = HybridStorage(
+        layers=[
+            {"name": "local", "storage": local_config},
+            {"name": "production", "storage": {"BACKEND": f"{__name__}.DictStorage"}},
+        ]
+    )
+    production = hybrid.layer("production")
+    DictStorage.__init__(production.storage, {"d/a.jpg": b"a", "d/b.jpg": b"b", "d/c.jpg": b"c", "e.jpg": b"e"})
+    hybrid.top.storage.save("d/b.jpg", ContentFile(b"B"))
+    assert type(production.adapter).__name__ == "StorageAdapter"  # the generic one
+    found = hybrid.whereabouts_many(["d/a.jpg", "d/b.jpg", "d/c.jpg", "d/x.jpg"])
+    assert [(name, where.origin.name if where.origin else None) for name, where in found.items()] == [
+        ("d/a.jpg", "production"),
+        ("d/b.jpg", "local"),
+        ("d/c.jpg", "production"),
+        ("d/x.jpg", None),
+    ]
+    assert list(hybrid.shadowed()) == ["d/b.jpg"]
+    assert [(entry.name, entry.layers) for entry in hybrid.listdir_page("d").entries] == [
+        ("a.jpg", ("production",)),
+        ("b.jpg", ("local", "production")),
+        ("c.jpg", ("production",)),
+    ]
+    assert hybrid.url("e.jpg") == "https://files.example/e.jpg"
+    with pytest.raises(ReadOnlyLayerError):
+        production.storage.save("new.jpg", ContentFile(b"x"))
