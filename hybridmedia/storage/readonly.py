@@ -41,7 +41,23 @@ PATH_HINT = (
 SAFE_HTTP_METHODS = frozenset({"GET", "HEAD"})
 
 
-class ReadOnlyStream(io.RawIOBase):
+class RefusesWrites:
+    """``write()``, ``writelines()`` and ``truncate()`` that raise what ``_refusal()`` says."""
+
+    def _refusal(self, operation: str) -> ReadOnlyLayerError:
+        raise NotImplementedError
+
+    def write(self, data: Any) -> int:
+        raise self._refusal("write to")
+
+    def writelines(self, lines: Iterable[Any]) -> None:
+        raise self._refusal("write to")
+
+    def truncate(self, size: int | None = None) -> int:
+        raise self._refusal("truncate")
+
+
+class ReadOnlyStream(RefusesWrites, io.RawIOBase):
     """A file-like view of a lower layer's stream that can read and seek, never write."""
 
     def __init__(self, raw: IO[Any], layer_name: str, name: str) -> None:
@@ -50,7 +66,7 @@ class ReadOnlyStream(io.RawIOBase):
         self.__layer_name = layer_name
         self.__name = name
 
-    def __refuse(self, operation: str) -> ReadOnlyLayerError:
+    def _refusal(self, operation: str) -> ReadOnlyLayerError:
         return ReadOnlyLayerError(self.__layer_name, operation, self.__name, hint=WRITE_HINT)
 
     def readable(self) -> bool:
@@ -88,17 +104,8 @@ class ReadOnlyStream(io.RawIOBase):
     def fileno(self) -> int:
         return self.__raw.fileno()  # a descriptor opened for reading: writes through it fail
 
-    def write(self, data: Any) -> int:
-        raise self.__refuse("write to")
 
-    def writelines(self, lines: Iterable[Any]) -> None:
-        raise self.__refuse("write to")
-
-    def truncate(self, size: int | None = None) -> int:
-        raise self.__refuse("truncate")
-
-
-class ReadOnlyFile(File):  # type: ignore[type-arg]
+class ReadOnlyFile(RefusesWrites, File):  # type: ignore[type-arg]
     """A file served by a lower layer: readable, seekable and reopenable for reading only.
 
     ``name`` is the storage name. ``layer_name`` says which layer it came from. Reopening a closed
@@ -114,26 +121,17 @@ class ReadOnlyFile(File):  # type: ignore[type-arg]
         self.obj = metadata
         super().__init__(ReadOnlyStream(raw, layer_name, name), name)  # type: ignore[arg-type]
 
-    def __refuse(self, operation: str) -> ReadOnlyLayerError:
+    def _refusal(self, operation: str) -> ReadOnlyLayerError:
         return ReadOnlyLayerError(self.layer_name, operation, self.name, hint=WRITE_HINT)
 
     def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> ReadOnlyFile:
         if mode is not None and is_write_mode(mode):
-            raise self.__refuse(f"reopen for writing (mode {mode!r})")
+            raise self._refusal(f"reopen for writing (mode {mode!r})")
         if not self.closed:
             self.seek(0)
         else:
             self.file = ReadOnlyStream(self.__reopen(), self.layer_name, str(self.name))  # type: ignore[assignment]
         return self
-
-    def write(self, data: Any) -> int:
-        raise self.__refuse("write to")
-
-    def writelines(self, lines: Iterable[Any]) -> None:
-        raise self.__refuse("write to")
-
-    def truncate(self, size: int | None = None) -> int:
-        raise self.__refuse("truncate")
 
     def writable(self) -> bool:
         return False

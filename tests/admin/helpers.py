@@ -34,6 +34,20 @@ def hybrid_storages(local_config: dict[str, Any], production: s3.Bucket) -> dict
     }
 
 
+def three_layer_storages(local_config: dict[str, Any], staging: s3.Bucket, production: s3.Bucket) -> dict[str, Any]:
+    """``STORAGES`` with ``default`` = a hybrid of ``local`` over ``staging`` over ``production``."""
+    return {
+        "default": {
+            "BACKEND": "hybridmedia.storage.HybridStorage",
+            "OPTIONS": {"layers": ["local", "staging", "production"]},
+        },
+        "local": local_config,
+        "staging": staging.config(),
+        "production": production.config(),
+        "staticfiles": STATICFILES,
+    }
+
+
 def unreachable(bucket: s3.Bucket) -> dict[str, Any]:
     """The bucket's config pointed at a closed port, failing fast: a lower layer that cannot be reached."""
     return bucket.config(

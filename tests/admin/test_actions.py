@@ -228,16 +228,7 @@ def test_with_three_layers_the_next_copy_down_shows_again(
     staging, production = make_bucket(), make_bucket()
     production.put("homes/2.jpg", b"production")
     staging.put("homes/2.jpg", b"staging edit")
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "hybridmedia.storage.HybridStorage",
-            "OPTIONS": {"layers": ["local", "staging", "production"]},
-        },
-        "local": local_config,
-        "staging": staging.config(),
-        "production": production.config(),
-        "staticfiles": helpers.STATICFILES,
-    }
+    settings.STORAGES = helpers.three_layer_storages(local_config, staging, production)
     media = get_hybrid_storage()
     media.top.storage.save("homes/2.jpg", ContentFile(b"local edit"))
     response = editor.get(DELETE_LOCAL, {"name": "homes/2.jpg"})

@@ -355,16 +355,7 @@ def test_three_layers_show_the_middle_layer(
     production.put("homes/1.jpg", b"production")
     production.put("homes/2.jpg", b"production")
     staging.put("homes/2.jpg", b"staging edit")
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "hybridmedia.storage.HybridStorage",
-            "OPTIONS": {"layers": ["local", "staging", "production"]},
-        },
-        "local": local_config,
-        "staging": staging.config(),
-        "production": production.config(),
-        "staticfiles": helpers.STATICFILES,
-    }
+    settings.STORAGES = helpers.three_layer_storages(local_config, staging, production)
     listed = rows(admin_client.get(BROWSER, {"dir": "homes"}))
     assert 'hm-badge--bottom" data-layer="production"' in listed["1.jpg"].badges
     assert 'hm-badge--middle" data-layer="staging"' in listed["2.jpg"].badges
