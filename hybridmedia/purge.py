@@ -217,6 +217,11 @@ class LayerPurger:
             yield Item(FILE, prefix, self.top.size(prefix))
 
     def _whiteouts(self, prefix: str) -> Iterator[Item]:
+        names_a_whiteout = prefix and posixpath.basename(prefix) in self.storage.whited_out_in(
+            posixpath.dirname(prefix)
+        )
+        if names_a_whiteout and (self.cutoff is None or self._mtime(whiteout_marker(prefix)) < self.cutoff):
+            yield Item(WHITEOUT, prefix)  # the prefix names one whited-out file
         for name in self.storage.whiteouts(prefix):
             if self.cutoff is None or self._mtime(whiteout_marker(name)) < self.cutoff:
                 yield Item(WHITEOUT, name)

@@ -105,9 +105,13 @@ def redact_url(url: str) -> str:
     return _KEY_VALUE.sub(_mask_pair, _USERINFO_IN_URL.sub(_mask_userinfo, url))
 
 
+#: ``user:password@host`` without a scheme (an endpoint written without ``http://``).
+_SCHEMELESS_USERINFO = re.compile(r"^[^\s/@:]+:[^\s@]*@[^\s@]+$")
+
+
 def has_userinfo(value: object) -> bool:
-    """Return whether ``value`` is text holding a URL with credentials (``scheme://user:password@``)."""
-    return isinstance(value, str) and bool(_USERINFO_IN_URL.search(value))
+    """Return whether ``value`` is text holding a URL with credentials (``user:password@``, with a scheme or not)."""
+    return isinstance(value, str) and bool(_USERINFO_IN_URL.search(value) or _SCHEMELESS_USERINFO.match(value))
 
 
 def redact_text(text: str) -> str:

@@ -64,8 +64,22 @@ def validate_name(name: str | os.PathLike[str]) -> str:
     _check_characters(name)
     validate_file_name(name, allow_relative_path=True)
     _check_not_reserved(name)
+    name = canonical_name(name)
+    validate_file_name(name, allow_relative_path=True)  # "..\\x" is "../x"
     _remember_valid(name)
     return name
+
+
+def canonical_name(name: str) -> str:
+    """Return ``name`` spelled as every layer stores it: ``/`` separators, no ``.`` or empty components.
+
+    Django's storages turn ``\\`` into ``/`` when they save, S3Storage does when it reads, and
+    ``a/./b.jpg`` is ``a/b.jpg`` on every layer: one spelling keeps whiteouts, the origin cache and
+    batched lookups about the same file.
+    """
+    if "\\" not in name and "/." not in name and "//" not in name and not name.startswith("./"):
+        return name
+    return "/".join(part for part in name.replace("\\", "/").split("/") if part not in ("", "."))
 
 
 # Names are checked on every call, and a page asks about the same names again and again; a name that

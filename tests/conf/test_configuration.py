@@ -111,6 +111,7 @@ class TestErrors:
 
 S3 = "storages.backends.s3.S3Storage"
 ENDPOINT_WITH_LOGIN = {"bucket_name": "b", "endpoint_url": "http://user:pass@127.0.0.1:9"}
+SCHEMELESS_LOGIN = {"bucket_name": "b", "endpoint_url": "minio:supersecretpw@127.0.0.1:9000"}
 
 
 class TestChecks:
@@ -132,6 +133,10 @@ class TestChecks:
             ({"layers": ["local"], "lower_paths": "yes"}, "hybridmedia.E012"),
             (
                 {"layers": ["local", {"name": "p", "storage": {"BACKEND": S3, "OPTIONS": ENDPOINT_WITH_LOGIN}}]},
+                "hybridmedia.E013",
+            ),
+            (
+                {"layers": ["local", {"name": "p", "storage": {"BACKEND": S3, "OPTIONS": SCHEMELESS_LOGIN}}]},
                 "hybridmedia.E013",
             ),
         ],

@@ -251,7 +251,9 @@ class TestFinding2UnsafeLayerSets:
         assert self.build(fs(project / "media"), {"BACKEND": "django.core.files.storage.InMemoryStorage"})
 
     @pytest.mark.every_s3_server
-    @pytest.mark.parametrize("spelling", ["127.0.0.1", "localhost", "LOCALHOST", "127.0.0.2"])
+    @pytest.mark.parametrize(
+        "spelling", ["127.0.0.1", "localhost", "LOCALHOST", "127.0.0.2", "0.0.0.0", "[::ffff:127.0.0.1]"]
+    )
     def test_the_same_bucket_under_another_host_name_is_refused(
         self, production: Bucket, s3_endpoint: str, spelling: str
     ) -> None:
@@ -476,3 +478,41 @@ class TestDjangoStorageContract:
     def test_an_unreadable_url_is_never_an_error(self, on_disk: HybridStorage) -> None:
         assert on_disk.url("a\x00b.jpg") == "/media/a%00b.jpg"
         assert on_disk.url("x" * 2000).startswith("/media/xxx")
+
+
+class TestOneSpellingPerName:
+    """Found by review: every layer stores ``a/./b.jpg`` as ``a/b.jpg`` and ``x\\y.jpg`` as ``x/y.jpg``."""
+
+    def test_a_dot_component_cannot_bring_back_a_deleted_file(self, on_disk: HybridStorage) -> None:
+        on_disk.delete("photos/a.jpg")
+        for spelling in ("photos/./a.jpg", "./photos/a.jpg", "photos//a.jpg"):
+            assert not on_disk.exists(spelling)
+            assert on_disk.whereabouts(spelling).origin is None
+        on_disk.delete("./photo.jpg")  # staging's copy: hidden like any other
+        assert not on_disk.exists("photo.jpg")
+
+    def test_backslashes_are_separators_everywhere(self, hybrid: HybridStorage, production: Bucket) -> None:
+        production.put("x/y.jpg", b"x/y")
+        for name in ("x\\y.jpg", "x/y.jpg"):
+            assert hybrid.whereabouts(name).origin.name == "production"
+            assert hybrid.whereabouts_many([name, "a.jpg", "b.jpg"])["x/y.jpg"].origin.name == "production"
+            assert hybrid.open(name).read() == b"x/y"
+        assert hybrid.save("u\\v.jpg", ContentFile(b"local")) == "u/v.jpg"
+        with pytest.raises(SuspiciousFileOperation):
+            hybrid.exists("..\\outside.jpg")
+
+
+def test_a_whiteout_named_by_a_file_prefix_is_purged_by_every_purger(disk_production: Path) -> None:
+    # Found by review: the storage-API purger (any top layer but a filesystem) missed it.
+    hybrid = HybridStorage(
+        layers=[
+            {"name": "local", "storage": {"BACKEND": "django.core.files.storage.InMemoryStorage"}},
+            {"name": "production", "storage": fs(disk_production)},
+        ]
+    )
+    hybrid.delete("photo.jpg")
+    purger = purger_for(hybrid, ["photo.jpg"])
+    assert type(purger).__name__ == "LayerPurger"
+    assert purger.survey().whiteouts == 1
+    assert purger.purge().whiteouts == 1
+    assert hybrid.exists("photo.jpg")
