@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Things pip cannot install: Debian's chromium for the browser tests, s3rver from npm.
+# Things pip cannot install: Debian's chromium, redis-server and memcached for the tests, s3rver from npm.
 system-deps:
 	bash scripts/system-deps
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from hybridmedia.storage import HybridStorage
-from tests import s3
+from tests import s3, services
 
 # A long run of the property tests to shake out bugs: pytest --hypothesis-profile=hybridmedia-long.
 # Registered here, before Hypothesis's plugin reads the option (at configure time).
@@ -38,6 +38,22 @@ def s3_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A real S3 HTTP endpoint on 127.0.0.1: moto's, or s3rver's in the ``every_s3_server`` group."""
     server = s3.SERVERS[getattr(request, "param", "moto")]()
     server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[services.LocalServer]:
+    """A real ``redis-server`` on a free port of 127.0.0.1 (a missing binary fails, never skips)."""
+    server = services.redis_server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def memcached_server() -> Iterator[services.LocalServer]:
+    """A real ``memcached`` on a free port of 127.0.0.1."""
+    server = services.memcached_server().start()
     yield server
     server.stop()
 

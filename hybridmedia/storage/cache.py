@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -17,6 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from hybridmedia.redaction import redact_text
+
+#: Seconds between two warnings that a shared cache is down.
+CACHE_DOWN_WARNING_INTERVAL = 60.0
+logger = logging.getLogger("hybridmedia")
 
 #: Entries the default in-process cache keeps before it drops the least recently used.
 LOCAL_CACHE_ENTRIES = 100_000
@@ -93,6 +100,7 @@ class OriginCache:
         self.timeout = timeout
         self.enabled = timeout is None or timeout > 0
         self._hash_keys = not isinstance(backend, LocalLRUCache)
+        self._last_warning = -CACHE_DOWN_WARNING_INTERVAL
 
     def key(self, layer_key: str, name: str) -> str:
         if not self._hash_keys:
@@ -103,16 +111,36 @@ class OriginCache:
     def get(self, layer_key: str, name: str) -> Probe | None:
         if not self.enabled or _bypass.get():
             return None
-        value = self.backend.get(self.key(layer_key, name))
+        try:
+            value = self.backend.get(self.key(layer_key, name))
+        except Exception as exc:  # noqa: BLE001 - a cache that is down is a cache that misses
+            self._down(exc)
+            return None
         return value if isinstance(value, Probe) else None
 
     def set(self, layer_key: str, name: str, probe: Probe) -> None:
         if self.enabled:
-            self.backend.set(self.key(layer_key, name), probe, self.timeout)
+            try:
+                self.backend.set(self.key(layer_key, name), probe, self.timeout)
+            except Exception as exc:  # noqa: BLE001
+                self._down(exc)
 
     def forget(self, layer_key: str, name: str) -> None:
         if self.enabled:
-            self.backend.delete(self.key(layer_key, name))
+            try:
+                self.backend.delete(self.key(layer_key, name))
+            except Exception as exc:  # noqa: BLE001
+                self._down(exc)
+
+    def _down(self, exc: BaseException) -> None:
+        # The layers answer instead: slower, never an error page. Said at most once a minute.
+        now = time.monotonic()
+        if now - self._last_warning >= CACHE_DOWN_WARNING_INTERVAL:
+            self._last_warning = now
+            logger.warning(
+                "The origin cache cannot be reached (%s); asking the layers instead.",
+                redact_text(f"{type(exc).__name__}: {exc}"),
+            )
 
 
 @contextmanager
@@ -127,8 +155,7 @@ def bypass_cache() -> Iterator[None]:
 
 def layer_key(name: str, storage: Any) -> str:
     """Identify a layer's physical store, so hybrids that share a cache share answers about it."""
-    cls = type(storage)
-    base = cls.__mro__[2] if cls.__name__.startswith("ReadOnly") else cls
+    base = getattr(type(storage), "hybridmedia_wrapped", type(storage))  # the backend, not its guard
     parts = [
         name,
         f"{base.__module__}.{base.__qualname__}",
