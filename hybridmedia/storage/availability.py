@@ -41,6 +41,12 @@ def describe_endpoint(storage: Storage) -> str:
     return f"{type(storage).__name__} at {redact_url(str(location))}" if location else type(storage).__name__
 
 
+def misconfigured(layer_name: str, storage: Storage, exc: BaseException) -> LayerMisconfigured | None:
+    """Return the ``LayerMisconfigured`` that ``exc`` amounts to (a missing bucket, no access...), or ``None``."""
+    problem = misconfiguration(exc)
+    return None if problem is None else LayerMisconfigured(layer_name, describe_endpoint(storage), *problem)
+
+
 class Availability:
     """Remember which layers failed, and refuse to wait for them until ``retry_after`` seconds pass."""
 
@@ -61,14 +67,12 @@ class Availability:
         except LayerUnavailable:
             raise
         except Exception as exc:
-            problem = misconfiguration(exc)
-            if problem is not None:
-                # Not an empty layer: a bucket that does not exist or cannot be read, said once, clearly.
-                error: LayerUnavailable = LayerMisconfigured(layer_name, describe_endpoint(storage), *problem)
-            elif is_unreachable(exc):
+            # Not an empty layer: a bucket that does not exist or cannot be read, said once, clearly.
+            error: LayerUnavailable | None = misconfigured(layer_name, storage, exc)
+            if error is None and is_unreachable(exc):
                 # botocore's message quotes the request URL, userinfo included; the admin banner shows it.
                 error = LayerUnavailable(layer_name, describe_endpoint(storage), describe_error(exc, [storage]))
-            else:
+            if error is None:
                 raise
             with self._lock:
                 self._down[layer_name] = (time.monotonic() + self.retry_after, error)

@@ -23,12 +23,11 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
-from hybridmedia.exceptions import Check, LayerMisconfigured, LayerUnavailable, ReadOnlyLayerError, configuration_error
+from hybridmedia.exceptions import Check, LayerUnavailable, ReadOnlyLayerError, configuration_error
 from hybridmedia.redaction import redact_value
-from hybridmedia.storage.availability import Availability, describe_endpoint
+from hybridmedia.storage.availability import Availability, misconfigured
 from hybridmedia.storage.backends.base import is_write_mode
 from hybridmedia.storage.backends.filesystem import ContainedFileSystemMixin
-from hybridmedia.storage.backends.s3 import misconfiguration
 from hybridmedia.storage.cache import (
     MISSING,
     LocalLRUCache,
@@ -727,10 +726,10 @@ class HybridStorage(Storage):
         except Exception as exc:
             # Signing a URL without credentials fails: say which layer and how to fix it. (Not through
             # the outage breaker: building a URL needs no request, and works while production is down.)
-            problem = None if layer.writable else misconfiguration(exc)
-            if problem is None:
+            error = None if layer.writable else misconfigured(layer.name, layer.storage, exc)
+            if error is None:
                 raise
-            raise LayerMisconfigured(layer.name, describe_endpoint(layer.storage), *problem) from exc
+            raise error from exc
 
     def path(self, name: str) -> str:
         """Return the top layer's path for ``name``; a lower layer's file has none.

@@ -220,8 +220,7 @@ class TestFinding2UnsafeLayerSets:
             self.build(fs(tmp_path / "alias"), fs(disk_production))
 
     def test_a_bind_mount_is_the_same_directory(self, tmp_path: Path, disk_production: Path) -> None:
-        if os.geteuid() != 0:
-            pytest.skip("a bind mount needs root (CI runs as root); the symlinked-root test covers the rest")
+        # A bind mount needs root: this project's machines and CI run as root, so it fails, never skips.
         mount = tmp_path / "mounted"
         mount.mkdir()
         subprocess.run(["mount", "--bind", str(disk_production), str(mount)], check=True)

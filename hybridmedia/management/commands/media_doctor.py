@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandParser
-
 from hybridmedia.management.base import HybridStorageCommand
 from hybridmedia.storage import HybridStorage, Layer
 from hybridmedia.storage.backends.base import Finding
@@ -20,9 +18,6 @@ class Command(HybridStorageCommand):
     )
     # The point is to try layers the checks would refuse to build: report, do not stop.
     requires_system_checks: tuple[str, ...] | list[str] = []
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        super().add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         storage = self.get_hybrid(options["storage"])

@@ -6,7 +6,7 @@ import ipaddress
 import posixpath
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -153,6 +153,8 @@ def misconfiguration(exc: BaseException) -> tuple[str, str] | None:
 
 #: S3 answers at most this many keys per ListObjects request.
 LIST_PAGE_KEYS = 1000
+#: One ListObjects page: its keys, its objects, and whether more follow.
+Page = tuple[list[str], list[dict[str, Any]], bool]
 _MD5 = re.compile(r"[0-9a-f]{32}")
 
 
@@ -241,44 +243,50 @@ class S3Adapter(StorageAdapter):
     def _probe_of_entry(entry: dict[str, Any]) -> Probe:
         return Probe(True, entry.get("Size"), entry.get("LastModified"), _etag_md5(entry.get("ETag")))
 
+    def _pages(self, prefix: str, marker: str = "", max_keys: int = LIST_PAGE_KEYS) -> Iterator[Page]:
+        """Yield each ``ListObjects`` page after ``marker``, asking for the next only when it is wanted.
+
+        A page is its keys (prefix included; directories end in ``/``), its objects, and whether
+        more follow.
+        """
+        while True:
+            response = self._list(prefix, marker, max_keys)
+            contents = response.get("Contents", [])
+            found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
+            found += [entry["Key"] for entry in contents]
+            more = bool(response.get("IsTruncated")) and bool(found)
+            yield found, contents, more
+            if not more:
+                return
+            marker = response.get("NextMarker") or max(found)
+
     def list_page(self, path: str, after: str, limit: int) -> ListedPage:
         prefix = self.prefix(path)
         keys: set[str] = set()
         probes: dict[str, Probe] = {}
-        marker = prefix + after if after else ""
-        while True:
-            response = self._list(prefix, marker, limit)
-            found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
-            found += [entry["Key"] for entry in response.get("Contents", [])]
+        more = False
+        for found, contents, page_has_more in self._pages(prefix, prefix + after if after else "", limit):
+            more = page_has_more
             # A directory equal to the marker may come back once more (its keys sort after the marker).
             keys.update(key[len(prefix) :] for key in found if key[len(prefix) :] > after)
-            for entry in response.get("Contents", []):
+            for entry in contents:
                 probes[entry["Key"][len(prefix) :]] = self._probe_of_entry(entry)
-            truncated = bool(response.get("IsTruncated"))
-            if len(keys) >= limit or not truncated or not found:
-                page = sorted(keys)[:limit]
-                more = truncated or len(keys) > limit
-                return ListedPage(page, more, {k: probes[k] for k in page if k in probes}, exists=bool(page) or more)
-            marker = response.get("NextMarker") or max(found)
+            if len(keys) >= limit:
+                break
+        page = sorted(keys)[:limit]
+        more = more or len(keys) > limit
+        return ListedPage(page, more, {k: probes[k] for k in page if k in probes}, exists=bool(page) or more)
 
     def list_directory(self, path: str) -> ListedPage:
         prefix = self.prefix(path)
-        keys: list[str] = []
+        keys: set[str] = set()  # some servers repeat a common prefix on every page: each key once
         probes: dict[str, Probe] = {}
-        marker = ""
-        while True:
-            response = self._list(prefix, marker)
-            found = [entry["Prefix"] for entry in response.get("CommonPrefixes", [])]
-            for entry in response.get("Contents", []):
-                found.append(entry["Key"])
+        for found, contents, _more in self._pages(prefix):
+            keys.update(key[len(prefix) :] for key in found if key != prefix)
+            for entry in contents:
                 if entry["Key"] != prefix:  # a "directory marker" object is no file
                     probes[entry["Key"][len(prefix) :]] = self._probe_of_entry(entry)
-            keys.extend(key[len(prefix) :] for key in found if key != prefix)
-            if not response.get("IsTruncated") or not found:
-                # Some servers repeat a common prefix on every page: keep each key once.
-                unique = sorted(set(keys))
-                return ListedPage(unique, False, probes, exists=bool(unique))
-            marker = response.get("NextMarker") or max(found)
+        return ListedPage(sorted(keys), False, probes, exists=bool(keys))
 
     def list_files(self, path: str, names: Iterable[str] = ()) -> ListedFiles:
         """List the files of ``path``, from just before the first of ``names`` to past the last.
@@ -294,17 +302,15 @@ class S3Adapter(StorageAdapter):
         marker = prefix + wanted[0][:-1] if wanted and wanted[0] else ""
         last = prefix + wanted[-1] if wanted else None
         probes: dict[str, Probe] = {}
-        for _request in range(budget):
-            response = self._list(prefix, marker)
-            contents = response.get("Contents", [])
+        for requests, (found, contents, more) in enumerate(self._pages(prefix, marker), 1):
             for entry in contents:
                 if entry["Key"] != prefix:
                     probes[entry["Key"][len(prefix) :]] = self._probe_of_entry(entry)
-            found = [entry["Key"] for entry in contents] + [p["Prefix"] for p in response.get("CommonPrefixes", [])]
-            if not response.get("IsTruncated") or not found or (last is not None and max(found) >= last):
-                return ListedFiles(probes)
-            marker = response.get("NextMarker") or max(found)
-        return ListedFiles(probes, complete=False)
+            if not more or (last is not None and max(found) >= last):
+                break
+            if requests >= budget:
+                return ListedFiles(probes, complete=False)
+        return ListedFiles(probes)
 
     def checksum(self, name: str, probe: Probe | None = None, max_bytes: int | None = None) -> str | None:
         probe = probe if probe is not None and probe.exists else self.probe(name)
