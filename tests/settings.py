@@ -13,6 +13,21 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "hybridmedia",
     "demo_project.homes",  # the demo app, for tests/demo/
+    # The libraries of tests/integrations/ and its models. django-cleanup only cleans the models it is
+    # told to (@cleanup.select), so the rest of the suite keeps Django's own behaviour.
+    "tests.integrations.apps.SorlThumbnailConfig",  # sorl-thumbnail; why not "sorl.thumbnail": see there
+    "easy_thumbnails",
+    "imagekit",
+    "versatileimagefield",
+    "django_cleanup.apps.CleanupSelectedConfig",
+    "filer",
+    "wagtail",
+    "wagtail.images",
+    "wagtail.documents",
+    "wagtail.admin",  # wagtail.images' migrations depend on it, and it on wagtail.users
+    "wagtail.users",
+    "taggit",
+    "tests.integrations",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -42,3 +57,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# sorl-thumbnail's own migrations for its app, installed under another name (tests/integrations/apps.py).
+MIGRATION_MODULES = {"thumbnail": "sorl.thumbnail.migrations"}
+# django-filer builds its storages when it is imported: a hybrid over the "local" and "production"
+# aliases, which tests/integrations/ fill in (a hybrid resolves its layers when it is first used).
+FILER_STORAGES = {
+    "public": {
+        "main": {"ENGINE": "hybridmedia.storage.HybridStorage", "OPTIONS": {"layers": ["local", "production"]}},
+        "thumbnails": {
+            "ENGINE": "hybridmedia.storage.HybridStorage",
+            "OPTIONS": {"layers": ["local", "production"]},
+        },
+    }
+}
+WAGTAIL_SITE_NAME = "hybridmedia tests"
+WAGTAILADMIN_BASE_URL = "http://testserver"
