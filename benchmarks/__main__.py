@@ -25,6 +25,10 @@ SCENARIO_NAMES = (
     "url-cost",
     "outage",
     "badges",
+    "media-view",
+    "http-page",
+    "fleet-cache",
+    "fleet",
 )
 
 

@@ -37,6 +37,10 @@ class Sizes:
     page_limit: int = 100
     url_calls: int = 10_000
     outage_images: int = 100
+    #: The size of the file the media view streams (``benchmarks/media_view.py``), in MiB.
+    view_file_mib: int = 50
+    #: Rounds each worker of the fleet scenario runs (``benchmarks/fleet.py``).
+    fleet_rounds: int = 20
     #: Rounds of the cheap, request-free measurements; the best round is reported.
     rounds: int = 5
     purge_rounds: int = 2
@@ -57,6 +61,7 @@ QUICK = Sizes(
     small_directory=400,
     url_calls=2_000,
     outage_images=20,
+    fleet_rounds=5,
     rounds=2,
     purge_rounds=1,
 )
@@ -78,6 +83,8 @@ class Lab:
     counter: Counter
     sizes: Sizes
     new_bucket: Callable[[], Bucket]
+    #: A bucket the benchmarks may write to (a staging bucket); ``None`` means ``new_bucket``.
+    writable_bucket: Callable[[], Bucket] | None = None
     #: Fills a bucket without one PUT per object when the server can; ``None`` means PUTs.
     fast_seed: Callable[[Bucket, list[str], bytes], bool] | None = None
     _directories: itertools.count = field(default_factory=itertools.count)
@@ -87,6 +94,9 @@ class Lab:
         if names:
             self.seed(bucket, list(names), data)
         return bucket
+
+    def new_writable_bucket(self) -> Bucket:
+        return (self.writable_bucket or self.new_bucket)()
 
     def seed(self, bucket: Bucket, names: list[str], data: bytes = PAYLOAD) -> None:
         if self.fast_seed is None or not self.fast_seed(bucket, [bucket.key(name) for name in names], data):

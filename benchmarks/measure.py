@@ -6,7 +6,7 @@ import gc
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +134,12 @@ def compare(counter: Counter, scenario: Scenario, contenders: list[Contender]) -
     for contender in contenders:
         requests, seconds = results[contender.label]
         scenario.add(contender.label, contender.ops, requests, seconds, role=contender.role, note=contender.note)
+
+
+def sweep(storage: Any, operation: str, names: Sequence[str]) -> Callable[[Any], list[Any]]:
+    """Return a round that calls ``storage.<operation>(name)`` for every name."""
+    call = getattr(storage, operation)
+    return lambda _: [call(name) for name in names]
 
 
 def peak_memory(run: Callable[[], object]) -> tuple[int, Any]:

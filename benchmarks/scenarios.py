@@ -23,8 +23,11 @@ from django.core.files.storage import FileSystemStorage, Storage, default_storag
 from django.test import Client, override_settings
 from storages.backends.s3 import S3Storage
 
+from benchmarks.fleet import fleet_throughput_scenario, shared_cache_scenarios
+from benchmarks.http_layer import http_page_scenario
 from benchmarks.lab import PAYLOAD, Lab, hybrid_layers, local_config, warm_up
-from benchmarks.measure import Contender, Scenario, compare, list_size, measure, peak_memory
+from benchmarks.measure import Contender, Scenario, compare, list_size, measure, peak_memory, sweep
+from benchmarks.media_view import media_view_scenarios
 from benchmarks.naive import NaiveHybridStorage
 from hybridmedia.storage import HybridStorage, Layer
 
@@ -34,12 +37,6 @@ LOCAL = "FileSystemStorage alone"
 COLD = "HybridStorage, cold cache"
 WARM = "HybridStorage, warm cache"
 STATICFILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-
-
-def sweep(storage: Any, operation: str, names: Sequence[str]) -> Callable[[Any], list[Any]]:
-    """Return a round that calls ``storage.<operation>(name)`` for every name."""
-    call = getattr(storage, operation)
-    return lambda _: [call(name) for name in names]
 
 
 def fresh_sweep(operation: str, names: Sequence[str]) -> Callable[[Any], list[Any]]:
@@ -741,4 +738,8 @@ SCENARIOS: dict[str, Callable[[Lab], list[Scenario]]] = {
     "url-cost": url_cost_scenario,
     "outage": outage_scenarios,
     "badges": badges_scenario,
+    "media-view": media_view_scenarios,
+    "http-page": http_page_scenario,
+    "fleet-cache": shared_cache_scenarios,
+    "fleet": fleet_throughput_scenario,
 }

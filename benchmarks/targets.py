@@ -144,7 +144,32 @@ def verdicts(scenarios: dict[str, Scenario]) -> Iterator[Verdict]:
         )
 
 
+def media_view_verdicts(scenarios: dict[str, Scenario]) -> Iterator[Verdict]:
+    rows = _rows(scenarios, "view-stream", "floor", "proxy", "proxy-small")
+    if rows:
+        direct, proxy, small = rows
+        throughput = direct.per_op / proxy.per_op if proxy.per_op else float("inf")
+        big, little = proxy.peak_bytes or 0, small.peak_bytes or 0
+        yield Verdict(
+            "The media view's proxied stream of a 50 MiB file: at least 0.8× the throughput of a direct GET from S3, "
+            "peak memory independent of the file size",
+            throughput >= 0.8 and big <= 2 * max(little, 1 << 20),
+            f"{format_time(proxy.per_op)} against {format_time(direct.per_op)} direct = {throughput:.2f}× the "
+            f"throughput; peak {format_bytes(big)} for the big file, {format_bytes(little)} for one a fifth its size",
+        )
+    rows = _rows(scenarios, "view-range", "range")
+    if rows:
+        (ranged,) = rows
+        received = getattr(ranged, "received_bytes", 0)
+        yield Verdict(
+            "A 1 MiB range at the end of a 50 MiB file through the media view transfers about 1 MiB from S3",
+            received <= 1.1 * (1 << 20),
+            f"{format_bytes(received)} received from S3 in {ranged.requests} request(s), {format_time(ranged.seconds)}",
+        )
+
+
 def report(scenarios: dict[str, Scenario]) -> str:
     lines = ["| target | verdict | measured |", "|---|---|---|"]
     lines += [verdict.line() for verdict in verdicts(scenarios)]
+    lines += [verdict.line() for verdict in media_view_verdicts(scenarios)]
     return "\n".join(lines) + "\n"

@@ -76,4 +76,6 @@ class BucketWriter:
 
     def put(self, key: str, data: bytes) -> None:
         content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        # The ACL as well as the bucket policy: moto answers an anonymous HEAD (the HTTP layer's probe)
+        # only for an object that is public-read itself; AWS S3 follows the policy for both.
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, ACL="public-read")

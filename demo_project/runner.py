@@ -37,6 +37,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"address to listen on (default: $DEMO_HOST or {DEFAULT_HOST})",
     )
     parser.add_argument(
+        "--production",
+        choices=("s3", "http"),
+        default=os.environ.get("DEMO_PRODUCTION", "s3"),
+        help="how the site reads production: with S3 keys, or over plain HTTP from its public URL, "
+        "without any credentials (default: $DEMO_PRODUCTION or s3)",
+    )
+    parser.add_argument(
         "--username",
         default=os.environ.get("DEMO_ADMIN_USERNAME", "admin"),
         help="admin login (default: admin)",
@@ -73,8 +80,14 @@ def prepare(s3: EmbeddedS3, *, username: str, password: str, out: TextIO) -> Non
     created = seed.seed_homes()
     shadow = seed.seed_local_shadow(get_hybrid_storage().top.storage)
     new_user = seed.ensure_superuser(username, password)
+    reached = (
+        f"read over HTTP from {s3.url}/{settings.DEMO_BUCKET}/, without S3 credentials"
+        if settings.DEMO_PRODUCTION == "http"
+        else "read with S3 keys"
+    )
     out.write(
-        f"Embedded S3 'production' at {s3.url}: {len(keys)} photos in bucket {settings.DEMO_BUCKET!r}.\n"
+        f"Embedded S3 'production' at {s3.url}: {len(keys)} photos in bucket {settings.DEMO_BUCKET!r}, "
+        f"{reached}.\n"
         f"Database: {created} home(s) created, {len(seed.HOMES) - created} already there.\n"
         f"Local layer {settings.MEDIA_ROOT}: {seed.SHADOWED.key} "
         f"{'written' if shadow else 'already there'} (it shadows the production copy).\n"
@@ -102,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # The settings read the endpoint, so it must be known before Django is set up.
         os.environ["DEMO_S3_ENDPOINT_URL"] = s3.url
+        os.environ["DEMO_PRODUCTION"] = args.production
         os.environ["DJANGO_SETTINGS_MODULE"] = "demo_project.settings"
         import django
         from django.core.management import call_command

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from hybridmedia.conf import storages_from_urls
 
@@ -91,11 +92,26 @@ _production_query = urlencode(
         "credentials_env": "DEMO",
     }
 )
+# How the demo reaches production: "s3" (with the embedded server's keys) or "http" (its public URL:
+# no S3 credentials at all, as a contractor's or a CI job's machine would; docs/demo.md).
+DEMO_PRODUCTION = env.str("DEMO_PRODUCTION", default="s3")
+if DEMO_PRODUCTION not in ("s3", "http"):
+    raise ImproperlyConfigured(f'DEMO_PRODUCTION must be "s3" or "http", not {DEMO_PRODUCTION!r}.')
+_production_layer = (
+    # Streamed through the media view (serve=proxy): the browser talks to Django only, as it must where
+    # production sits behind a VPN or a login; a missing photo shows a placeholder.
+    f"{DEMO_S3_ENDPOINT_URL}/{DEMO_BUCKET}/?serve=proxy#production"
+    if DEMO_PRODUCTION == "http"
+    else f"s3://{DEMO_BUCKET}?{_production_query}#production"
+)
 MEDIA_LAYERS = env.list(
     "MEDIA_LAYERS",
-    default=[
-        f"file://{quote(str(MEDIA_ROOT))}?base_url={MEDIA_URL}#local",
-        f"s3://{DEMO_BUCKET}?{_production_query}#production",
-    ],
+    default=[f"file://{quote(str(MEDIA_ROOT))}?base_url={MEDIA_URL}#local", _production_layer],
 )
-STORAGES = storages_from_urls(MEDIA_LAYERS, base_dir=BASE_DIR, environ={**DEMO_CREDENTIALS, **os.environ})
+# A missing or unreachable photo answers with a generated placeholder image rather than a broken one.
+HYBRIDMEDIA_PLACEHOLDERS = env.bool("HYBRIDMEDIA_PLACEHOLDERS", default=True)
+STORAGES = storages_from_urls(
+    MEDIA_LAYERS,
+    base_dir=BASE_DIR,
+    environ={**(DEMO_CREDENTIALS if DEMO_PRODUCTION == "s3" else {}), **os.environ},
+)

@@ -9,7 +9,12 @@ class HybridMediaConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from hybridmedia.checks import check_hybrid_storages, check_not_in_production
+        from hybridmedia.checks import (
+            check_hybrid_storages,
+            check_media_view_not_in_production,
+            check_not_in_production,
+        )
 
         checks.register(check_hybrid_storages, checks.Tags.files)
         checks.register(check_not_in_production, checks.Tags.files)
+        checks.register(check_media_view_not_in_production, checks.Tags.urls)

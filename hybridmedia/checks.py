@@ -69,3 +69,44 @@ def check_not_in_production(app_configs: Any = None, **kwargs: Any) -> list[Chec
         )
         for alias, _config in hybrid_aliases()
     ]
+
+
+def media_view_routes() -> list[str]:
+    """Return the routes of ``ROOT_URLCONF`` that lead to the media view (``hybridmedia.views.serve_media``)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from hybridmedia.views import serve_media
+
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception:  # noqa: BLE001 - Django's own URL checks report a broken ROOT_URLCONF
+        return []
+    routes: list[str] = []
+    stack: list[tuple[str, Any]] = [("", pattern) for pattern in reversed(patterns)]
+    while stack:
+        prefix, pattern = stack.pop()
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            stack.extend((route, child) for child in reversed(pattern.url_patterns))
+        elif isinstance(pattern, URLPattern) and pattern.callback is serve_media:
+            routes.append(route)
+    return routes
+
+
+def check_media_view_not_in_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn (``hybridmedia.W002``) when the media view is routed while ``DEBUG`` is off."""
+    from hybridmedia.conf import app_settings
+
+    if settings.DEBUG or app_settings.SERVE_WITHOUT_DEBUG or not getattr(settings, "ROOT_URLCONF", None):
+        return []
+    return [
+        Warning(
+            f"The media view hybridmedia.views.serve_media is routed ({route!r}) while DEBUG is False.",
+            hint="Like django.views.static.serve, it is a development tool: in production, serve media from "
+            "your storage's own URLs or a web server. If this is a staging environment that needs it, set "
+            "HYBRIDMEDIA_SERVE_WITHOUT_DEBUG = True.",
+            obj=str(settings.ROOT_URLCONF),
+            id=Check.MEDIA_VIEW_NOT_IN_DEBUG,
+        )
+        for route in media_view_routes()
+    ]

@@ -30,5 +30,15 @@ class AppSettings:
         """The ``STORAGES`` alias of the hybrid the admin and the commands work on."""
         return str(self._get("STORAGE_ALIAS", "default"))
 
+    @property
+    def PLACEHOLDERS(self) -> bool:
+        """Whether the media view answers a missing or unreachable image with a generated placeholder."""
+        return bool(self._get("PLACEHOLDERS", False))
+
+    @property
+    def SERVE_WITHOUT_DEBUG(self) -> bool:
+        """Whether the media view may be routed while ``DEBUG`` is off (staging): no ``W002``, patterns kept."""
+        return bool(self._get("SERVE_WITHOUT_DEBUG", False))
+
 
 app_settings = AppSettings()

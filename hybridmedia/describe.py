@@ -11,6 +11,8 @@ from hybridmedia.storage import HybridStorage, Layer
 from hybridmedia.storage.backends.base import as_utc
 from hybridmedia.storage.model import COMPARE_MAX_BYTES, Whereabouts, compare
 from hybridmedia.storage.model import Copy as ModelCopy
+from hybridmedia.storage.names import PULLED_DIR
+from hybridmedia.storage.walk import walk_files
 
 #: Version of the JSON documents the commands print; bumped only for incompatible changes.
 JSON_VERSION = 1
@@ -58,10 +60,18 @@ class NameReport:
     copies: list[CopyFacts]
     shadowed: bool
     whited_out: bool
+    #: The layer a serving pulled copy came from (``None``: not served from a cache layer's copy).
+    pulled_from: str | None = None
+    #: Whether the serving pulled copy no longer matches its source (``None``: not pulled, or unknown).
+    stale: bool | None = None
 
     @property
     def found(self) -> bool:
         return bool(self.copies)
+
+    @property
+    def pulled(self) -> bool:
+        return self.origin is not None and self.origin.cache
 
     def as_json(self, first: bool = False) -> dict[str, Any]:
         copies = [copy for copy in self.copies if not first or copy.layer == self.origin]
@@ -73,6 +83,8 @@ class NameReport:
             "shadowed": self.shadowed,
             "whited_out": self.whited_out,
             "layers": [{**copy.as_json(), "serves": copy.layer == self.origin} for copy in copies],
+            # Only for a name served from a cache layer, so other hybrids' documents do not change.
+            **({"pulled_from": self.pulled_from, "stale": self.stale} if self.pulled else {}),
         }
 
 
@@ -95,6 +107,8 @@ def _report(where: Whereabouts, query: str, details: bool) -> NameReport:
         copies=[_printed(copy, where.name, details) for copy in where.copies],
         shadowed=where.shadowed,
         whited_out=where.whited_out and where.serving is None and where.found,
+        pulled_from=where.pulled_from,
+        stale=where.stale,
     )
 
 
@@ -158,3 +172,46 @@ def find_shadows(
                 result = compare(name, serving, hidden, max_bytes)
                 lower.append(Comparison(_printed(hidden, name, True), result.differs, result.by))
             yield Shadow(name, _printed(serving, name, True), lower)
+
+
+# Stale pulled copies ------------------------------------------------------------------------
+
+#: ``find_stale_pulled()`` asks about this many pulled names at once.
+STALE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StalePull:
+    """A pulled copy the hybrid serves whose source no longer holds the name as it was pulled."""
+
+    name: str
+    cache: Layer
+    pulled_from: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "cache_layer": self.cache.name, "pulled_from": self.pulled_from}
+
+
+def find_stale_pulled(storage: HybridStorage, prefixes: Iterable[str] = ("",)) -> Iterator[StalePull]:
+    """Yield every served pulled copy under ``prefixes`` that no longer matches its source (the model's ``stale``)."""
+    seen: set[str] = set()
+    for layer in storage.layers:
+        if not layer.cache:
+            continue
+        for prefix in prefixes:
+            batch: list[str] = []
+            for name in walk_files(layer.storage, prefix.strip("/"), skip=PULLED_DIR):
+                if name not in seen:
+                    seen.add(name)
+                    batch.append(name)
+                if len(batch) >= STALE_BATCH:
+                    yield from _stale_among(storage, batch)
+                    batch = []
+            yield from _stale_among(storage, batch)
+
+
+def _stale_among(storage: HybridStorage, names: list[str]) -> Iterator[StalePull]:
+    for name, where in storage.whereabouts_many(names).items():
+        copy = where.pulled_copy
+        if copy is not None and where.stale:
+            yield StalePull(name, copy.layer, where.pulled_from)

@@ -23,7 +23,11 @@ class Check(StrEnum):
     UNSAFE_LAYERS = "hybridmedia.E011"
     BAD_LOWER_PATHS = "hybridmedia.E012"
     CREDENTIALS_IN_OPTION = "hybridmedia.E013"
+    READ_ONLY_WRITE_LAYER = "hybridmedia.E014"
+    BAD_SERVE = "hybridmedia.E015"
+    BAD_CACHE_LAYER = "hybridmedia.E016"
     NOT_IN_DEBUG = "hybridmedia.W001"
+    MEDIA_VIEW_NOT_IN_DEBUG = "hybridmedia.W002"
 
 
 class ReadOnlyLayerError(PermissionError):

@@ -3,6 +3,7 @@
 ``storages_from_urls()`` turns a list such as::
 
     MEDIA_LAYERS=file:///srv/media?base_url=/media/,s3://acme-prod-media/media?region=eu-west-1
+    MEDIA_LAYERS=file:media,https://cdn.acme.com/media/
 
 into the ``STORAGES`` entries of a hybrid (``"default"``) and of each of its layers. Each scheme is
 one entry of ``SCHEMES``; any other scheme with a dot is the dotted path of a ``Storage`` class.
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage
@@ -32,6 +33,7 @@ HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
 FILESYSTEM_BACKEND = "django.core.files.storage.FileSystemStorage"
 MEMORY_BACKEND = "django.core.files.storage.InMemoryStorage"
 S3_BACKEND = "storages.backends.s3.S3Storage"
+HTTP_BACKEND = "hybridmedia.storage.HTTPStorage"
 STATICFILES_DEFAULT = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Layer names become STORAGES aliases and appear in the admin, so keep them plain.
@@ -107,6 +109,16 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError("must be a number of seconds such as 5 or 0.5") from None
+    if not seconds > 0:
+        raise ValueError("must be a number of seconds above 0")
+    return seconds
+
+
 def _host(value: str) -> str:
     if not value or "://" in value or value.startswith("/"):
         raise ValueError("must be a host name such as cdn.example.com, without a scheme (use url_protocol)")
@@ -173,9 +185,20 @@ S3_OPTIONS = {
     "profile": Option("session_profile", _text),
 }
 
+HTTP_OPTIONS = {
+    "timeout": Option("timeout", _seconds),
+    "connect_timeout": Option("connect_timeout", _seconds),
+    "read_timeout": Option("read_timeout", _seconds),
+    "forbidden_is_missing": Option("forbidden_is_missing", _boolean),
+    "max_redirects": Option("max_redirects", _integer),
+    "verify": Option("verify", _boolean),
+}
+
 # Options that every layer URL accepts and that are not passed to the backend.
 NAME_OPTION = "name"
 CREDENTIALS_OPTION = "credentials_env"
+#: How the media view serves the layer (``redirect`` or ``proxy``): the layer's ``serve`` in the hybrid.
+SERVE_OPTION = "serve"
 
 
 # Parsing one URL --------------------------------------------------------------------------
@@ -208,6 +231,8 @@ class Scheme:
     host_is: str = "path"
     # Whether ?credentials_env=PREFIX reads the layer's keys from PREFIX_... environment variables.
     reads_credentials_env: bool = False
+    # How it reads them: (url, prefix, environ) -> backend options (the S3 keys by default).
+    read_credentials: Callable[[str, str, Mapping[str, str]], dict[str, Any]] | None = None
 
 
 # A dotted backend path is not in SCHEMES: its backend and options are only known once imported.
@@ -234,7 +259,7 @@ def _split(url: str) -> tuple[str, str, str, str, str]:
         scheme, sep, rest = url.partition(":")
         if not sep or scheme != "file":
             raise LayerURLError(
-                f"Layer URL {_redact(url)!r} has no scheme. Start it with file://, s3://, memory:// "
+                f"Layer URL {_redact(url)!r} has no scheme. Start it with file://, s3://, https://, memory:// "
                 f"or the dotted path of a Storage class followed by ://."
             )
         # "file:relative/path": a path relative to base_dir, with no authority part.
@@ -350,6 +375,29 @@ def _bucket(layer: LayerURL) -> dict[str, Any]:
     return {"bucket_name": layer.netloc, "location": layer.path.strip("/")}
 
 
+def _base_url(layer: LayerURL) -> dict[str, Any]:
+    # The path was percent-decoded: quote it back, so the base URL is the one the server knows.
+    path = quote(layer.path or "/", safe="/~!*()'@:$&+,;=")
+    return {"base_url": f"{layer.scheme}://{layer.netloc}{path if path.endswith('/') else path + '/'}"}
+
+
+def _http_credentials(url: str, prefix: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read ``PREFIX_USERNAME``/``PREFIX_PASSWORD`` and ``PREFIX_HEADER_<NAME>`` for an HTTP layer."""
+    from hybridmedia.storage.backends.http import credentials_from_environ
+
+    try:
+        return credentials_from_environ(prefix, environ)
+    except ValueError as exc:  # it names variables, never their values
+        raise LayerURLError(
+            f"Layer URL {_redact(url)!r} reads its login from the environment ({CREDENTIALS_OPTION}), but {exc}."
+        ) from None
+
+
+_HTTP_CREDENTIALS_ADVICE = (
+    f"name a prefix with ?{CREDENTIALS_OPTION}=PREFIX and set PREFIX_USERNAME and PREFIX_PASSWORD (HTTP Basic) "
+    f"or PREFIX_HEADER_<NAME> (e.g. PREFIX_HEADER_AUTHORIZATION) in the environment."
+)
+
 SCHEMES: Mapping[str, Scheme] = {
     "file": Scheme(
         backend=FILESYSTEM_BACKEND,
@@ -374,6 +422,18 @@ SCHEMES: Mapping[str, Scheme] = {
         host_is="bucket name",
         reads_credentials_env=True,
     ),
+    **{
+        scheme: Scheme(
+            backend=HTTP_BACKEND,
+            options=HTTP_OPTIONS,
+            locate=_base_url,
+            credentials_advice=_HTTP_CREDENTIALS_ADVICE,
+            host_is="host",
+            reads_credentials_env=True,
+            read_credentials=_http_credentials,
+        )
+        for scheme in ("http", "https")
+    },
 }
 
 
@@ -386,7 +446,7 @@ def _from_scheme(layer: LayerURL, scheme: Scheme, environ: Mapping[str, str]) ->
     extra = [CREDENTIALS_OPTION] if scheme.reads_credentials_env else []
     options.update(_parse_options(layer.url, layer.scheme, raw, scheme.options, extra=extra))
     if prefix is not None:
-        options.update(_credentials(layer.url, prefix, environ))
+        options.update((scheme.read_credentials or _credentials)(layer.url, prefix, environ))
     return {"BACKEND": scheme.backend, "OPTIONS": options}
 
 
@@ -454,6 +514,19 @@ def storage_from_url(
     url: str, *, base_dir: str | Path | None = None, environ: Mapping[str, str] | None = None
 ) -> tuple[str | None, dict[str, Any]]:
     """Return ``(name, {"BACKEND": ..., "OPTIONS": ...})`` for one layer URL; ``name`` may be ``None``."""
+    name, config, serve = _layer_from_url(url, base_dir=base_dir, environ=environ)
+    if serve is not None:
+        raise LayerURLError(
+            f"Option {SERVE_OPTION!r} of layer URL {_redact(url)!r} says how the media view serves a layer of a "
+            "hybrid, not a storage option: use the URL in storages_from_urls() (MEDIA_LAYERS)."
+        )
+    return name, config
+
+
+def _layer_from_url(
+    url: str, *, base_dir: str | Path | None, environ: Mapping[str, str] | None
+) -> tuple[str | None, dict[str, Any], str | None]:
+    """Return the layer's name, its STORAGES entry and its ``serve=`` option (all three may be ``None``)."""
     if not isinstance(url, str) or not url.strip():
         raise LayerURLError(f"A layer URL must be a non-empty string, got {redact_config(url)!r}.")
     url = url.strip()
@@ -461,6 +534,7 @@ def storage_from_url(
     raw = _query(url, query)
     _refuse_credentials(url, scheme, raw)
     name = raw.pop(NAME_OPTION, None)
+    serve = raw.pop(SERVE_OPTION, None)  # validated by HybridStorage (hybridmedia.E015)
     if name is not None and fragment:
         raise LayerURLError(
             f"Layer URL {_redact(url)!r} names its layer twice (#{fragment} and name={name}); keep one."
@@ -473,7 +547,8 @@ def storage_from_url(
     known = SCHEMES.get(scheme)
     if CREDENTIALS_OPTION in raw and not (known is not None and known.reads_credentials_env):
         raise LayerURLError(
-            f"Option {CREDENTIALS_OPTION!r} of layer URL {_redact(url)!r} applies to s3:// layers only."
+            f"Option {CREDENTIALS_OPTION!r} of layer URL {_redact(url)!r} applies to s3://, http:// and https:// "
+            f"layers only."
         )
     layer = LayerURL(url, scheme, netloc, path, raw, Path(base_dir) if base_dir is not None else None)
     if known is not None:
@@ -482,10 +557,10 @@ def storage_from_url(
         config = _from_dotted_path(layer)
     else:
         raise LayerURLError(
-            f"Layer URL {_redact(url)!r} has the unknown scheme {scheme!r}. Use file://, s3://, "
-            f"memory:// or the dotted path of a Storage class (e.g. myproject.storage.Backend://?option=value)."
+            f"Layer URL {_redact(url)!r} has the unknown scheme {scheme!r}. Use file://, s3://, http://, "
+            f"https://, memory:// or the dotted path of a Storage class (e.g. myproject.storage.Backend://?option=value)."
         )
-    return name, config
+    return name, config, serve
 
 
 # The whole STORAGES setting ---------------------------------------------------------------
@@ -522,8 +597,8 @@ def storages_from_urls(
             "No layer URLs were given. List them top (writable) layer first, e.g. "
             "MEDIA_LAYERS=file:///srv/media?base_url=/media/,s3://bucket/media?region=eu-west-1"
         )
-    parsed = [storage_from_url(url, base_dir=base_dir, environ=environ) for url in items]
-    names = [name or default for (name, _), default in zip(parsed, _default_names(len(parsed)), strict=True)]
+    parsed = [_layer_from_url(url, base_dir=base_dir, environ=environ) for url in items]
+    names = [name or default for (name, _, _), default in zip(parsed, _default_names(len(parsed)), strict=True)]
     reserved = {alias, "staticfiles"} if staticfiles is not None else {alias}
     seen: set[str] = set()
     for name, url in zip(names, items, strict=True):
@@ -538,9 +613,13 @@ def storages_from_urls(
     if "layers" in hybrid_options:
         raise LayerURLError("storages_from_urls() builds the layers option itself; pass the layers as URLs.")
     # Passed through as they are: HybridStorage validates them (and `manage.py check` reports them).
-    options = {"layers": names, **hybrid_options}
+    layers = [
+        name if serve is None else {"name": name, "storage": name, "serve": serve}
+        for name, (_, _, serve) in zip(names, parsed, strict=True)
+    ]
+    options = {"layers": layers, **hybrid_options}
     result: dict[str, dict[str, Any]] = {alias: {"BACKEND": HYBRID_BACKEND, "OPTIONS": options}}
-    result.update({name: config for name, (_, config) in zip(names, parsed, strict=True)})
+    result.update({name: config for name, (_, config, _) in zip(names, parsed, strict=True)})
     if staticfiles is not None:
         result["staticfiles"] = dict(staticfiles)
     return result

@@ -236,13 +236,7 @@ class LayerPurger:
         """Delete one item; return whether it was still there."""
         if item.kind == WHITEOUT:
             return self.storage.restore(item.name)
-        try:
-            self.top.delete(item.name)
-        except Exception as exc:
-            if is_missing(exc):
-                return False
-            raise
-        return True
+        return self.storage.delete_top_copy(item.name)
 
 
 class FilesystemPurger(LayerPurger):

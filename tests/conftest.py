@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import botocore.httpsession
 import pytest
+from django.core.cache import caches
 from hypothesis import settings as hypothesis_settings
 
 from hybridmedia.storage import HybridStorage
@@ -59,6 +61,24 @@ def memcached_server() -> Iterator[services.LocalServer]:
 
 
 @pytest.fixture(scope="session")
+def nginx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[services.NginxServer]:
+    """Debian's nginx on a free port of 127.0.0.1, serving a temporary root (a missing binary fails, never skips)."""
+    server = services.nginx_server(tmp_path_factory.mktemp("nginx")).start()
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+@pytest.fixture
+def web_production(nginx_server: services.NginxServer) -> Iterator[services.Site]:
+    """A directory of nginx's root for one test; afterwards the whole root must be byte-identical to its seed."""
+    before = nginx_server.snapshot()
+    site = services.Site(nginx_server)
+    yield site
+    assert nginx_server.snapshot() == {**before, **site.seeded}, "the HTTP layer's files (nginx's root) changed"
+    site.destroy()
+
+
+@pytest.fixture(scope="session")
 def s3_endpoint(s3_server: Any) -> str:
     return s3_server.url  # type: ignore[no-any-return]
 
@@ -103,6 +123,42 @@ def make_bucket(s3_server: Any, s3_admin: Any, production_is_untouched: list[s3.
 @pytest.fixture
 def production(make_bucket: Callable[..., s3.Bucket]) -> s3.Bucket:
     return make_bucket()
+
+
+@pytest.fixture
+def make_staging_bucket(s3_server: Any, s3_admin: Any) -> Iterator[Callable[[], s3.Bucket]]:
+    """Make writable buckets for S3 write layers; removed again before the production guard looks."""
+    made: list[s3.Bucket] = []
+
+    def make() -> s3.Bucket:
+        bucket = s3.Bucket(
+            client=s3_admin,
+            endpoint_url=s3_server.url,
+            name=f"dev-{uuid.uuid4().hex[:12]}",
+            access_key=s3_server.access_key,
+            secret_key=s3_server.secret_key,
+        ).create()
+        made.append(bucket)
+        return bucket
+
+    yield make
+    for bucket in made:
+        bucket.destroy()
+
+
+@pytest.fixture
+def staging_bucket(make_staging_bucket: Callable[[], s3.Bucket]) -> s3.Bucket:
+    return make_staging_bucket()
+
+
+@pytest.fixture
+def shared_cache(request: pytest.FixtureRequest, settings: Any) -> str:
+    """A ``CACHES`` alias ("shared") on a real Redis or Memcached, as ``request.param`` says (else Redis)."""
+    engine = getattr(request, "param", "redis")
+    port = None if engine == "locmem" else request.getfixturevalue(f"{engine}_server").port
+    settings.CACHES = {**settings.CACHES, "shared": services.cache_config(engine, port)}
+    caches["shared"].clear()
+    return "shared"
 
 
 @pytest.fixture

@@ -30,7 +30,11 @@ def serving_layer(storage: HybridStorage, name: str) -> tuple[str, str | None, b
     if layer is storage.top:
         if not storage.top.storage.exists(name):
             return url, None, False  # whited out, or in no layer at all
-        return url, layer.name, storage.is_shadowed(name)
+        try:
+            shadows = storage.is_shadowed(name)
+        except OSError:  # a lower layer that cannot tell (unreachable, or 403 for the name): no warning
+            shadows = False
+        return url, layer.name, shadows
     return url, layer.name, False
 
 

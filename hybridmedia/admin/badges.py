@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from hybridmedia.redaction import describe_error
 from hybridmedia.storage import HybridStorage, Layer
+from hybridmedia.storage.pulled import read_record
 
 STYLESHEET = "hybridmedia/admin.css"
 
@@ -41,6 +42,33 @@ def layer_badge(storage: HybridStorage, layer: Layer, title: str = "") -> SafeSt
     )
 
 
+def pulled_badge(storage: HybridStorage, layer: Layer, source: str | None, stale: bool | None = None) -> SafeString:
+    """Render the badge of a cache layer's pulled copy: "production (pulled)", or "(pulled, stale)"."""
+    source = source or _("unknown layer")
+    if stale:
+        label = _("%(layer)s (pulled, stale)") % {"layer": source}
+        title = _("A copy pulled from “%(layer)s” into “%(cache)s”; the source has changed since.")
+    else:
+        label = _("%(layer)s (pulled)") % {"layer": source}
+        title = _("A copy pulled from “%(layer)s” into “%(cache)s”, served without asking “%(layer)s”.")
+    return format_html(
+        '<span class="hm-badge hm-badge--{} hm-badge--{}" data-layer="{}" title="{}">{}</span>',
+        layer_role(storage, layer),
+        "stale" if stale else "pulled",
+        layer.name,
+        title % {"layer": source, "cache": layer.name},
+        label,
+    )
+
+
+def serving_badge(storage: HybridStorage, layer: Layer, name: str, title: str = "") -> SafeString:
+    """Render the badge of the layer serving ``name``: a pulled copy shows its source (read locally)."""
+    if not layer.cache:
+        return layer_badge(storage, layer, title)
+    record = read_record(layer, name)
+    return pulled_badge(storage, layer, record.layer if record else None, stale=None if record else True)
+
+
 def status_badge(status: str, label: str, title: str = "") -> SafeString:
     """Render a badge that is not a layer: ``missing``, ``whiteout`` or ``error``."""
     return format_html('<span class="hm-badge hm-badge--{}" title="{}">{}</span>', status, title or label, label)
@@ -59,7 +87,7 @@ class Origin:
             return status_badge("error", _("unknown"), self.error)
         if self.layer is None:
             return status_badge("missing", _("missing"), _("No layer holds this file."))
-        return layer_badge(storage, self.layer)
+        return serving_badge(storage, self.layer, self.name)
 
 
 def find_origin(storage: HybridStorage, name: str) -> Origin:

@@ -26,12 +26,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hybridmedia import get_hybrid_storage
 from hybridmedia._compat import ADMIN_BREADCRUMBS_AS_LIST, ADMIN_FILTERS_IN_FORM_CONTAINER
-from hybridmedia.admin.badges import STYLESHEET, layer_badge, status_badge
+from hybridmedia.admin.badges import STYLESHEET, layer_badge, pulled_badge, serving_badge, status_badge
 from hybridmedia.admin.inspection import COMPARE_MAX_BYTES, FileReport, inspect_file
 from hybridmedia.admin.listing import Entry, LayerError, Stat, read_directory, read_page, with_stats
 from hybridmedia.admin.query import BrowserQuery
+from hybridmedia.pull import PulledCount, count_pulled
 from hybridmedia.redaction import redact_text
 from hybridmedia.storage import HybridStorage
+from hybridmedia.storage.listing import unlisted_layers
 from hybridmedia.storage.names import validate_name
 
 logger = logging.getLogger("hybridmedia.admin")
@@ -125,7 +127,16 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "has_delete_permission": self.has_delete_permission(request),
             "breadcrumbs_as_list": ADMIN_BREADCRUMBS_AS_LIST,
             "filters_in_form_container": ADMIN_FILTERS_IN_FORM_CONTAINER,
+            # Called by the template only under a banner about a layer that could not be read.
+            "pulled_copies": self.pulled_copies,
         }
+
+    def pulled_copies(self) -> PulledCount | None:
+        """How many names the cache layers serve from pulled copies (``None`` without a cache layer)."""
+        try:
+            return count_pulled(self.get_storage())
+        except Exception:  # noqa: BLE001 - a banner must never break the page
+            return None
 
     def breadcrumbs(self, directory: str) -> list[tuple[str, str]]:
         """``(label, url)`` for every directory from the root down to ``directory``."""
@@ -170,6 +181,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "toggle_choices": self.toggle_choices(query),
                 "clear_filters_url": self.browse_url(directory),
                 "layers": [(layer, layer_badge(storage, layer)) for layer in storage.layers],
+                "unlisted_layers": unlisted_layers(storage),
             }
         )
         if query.filtered or query.counting:
@@ -271,7 +283,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         serving = entry.serving
         assert serving is not None
         title = _("Served by %(layer)s; held by %(layers)s") % {"layer": serving.name, "layers": holders}
-        badge = layer_badge(storage, serving, title)
+        badge = serving_badge(storage, serving, entry.path, title)
         if entry.shadowed:
             hidden = ", ".join(layer.name for layer in entry.hidden)
             badge = format_html(
@@ -341,6 +353,15 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise Http404(_("No file name given."))
         return validate_name(name)
 
+    @staticmethod
+    def serving_badge(storage: HybridStorage, report: FileReport) -> SafeString | None:
+        where = report.whereabouts
+        if report.serving is None or where is None:
+            return None
+        if where.pulled_copy is not None:
+            return pulled_badge(storage, report.serving.layer, where.pulled_from, where.stale)
+        return layer_badge(storage, report.serving.layer)
+
     def detail_view(self, request: HttpRequest) -> HttpResponse:
         self._require(self.has_view_permission(request))
         try:
@@ -361,7 +382,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "crumbs": self.breadcrumbs(directory),
                 "directory_url": self.browse_url(directory),
                 "copies": [(copy, layer_badge(storage, copy.layer)) for copy in report.copies],
-                "serving_badge": layer_badge(storage, report.serving.layer) if report.serving else None,
+                "serving_badge": self.serving_badge(storage, report),
                 "warning": self.shadowing_warning(report),
                 "layer_errors": _unique_errors(report.errors),
                 "can_delete_local": report.top_copy is not None and self.has_delete_permission(request),
@@ -478,7 +499,7 @@ class MediaFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if not top.adapter.probe(name).exists:  # a file: a local directory is not "a copy" to delete
             self.message_user(request, _("“%(name)s” has no local copy to delete.") % {"name": name}, messages.WARNING)
             return HttpResponseRedirect(self.detail_url(name))
-        top.storage.delete(name)
+        storage.delete_top_copy(name)
         logger.info("%s deleted the %r copy of %r in the admin.", request.user, top.name, name)
         report = inspect_file(storage, name, compare_max_bytes=0)
         serving = report.serving

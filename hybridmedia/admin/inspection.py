@@ -65,7 +65,7 @@ class FileReport:
         """The copy the serving one hides, which shows again once the serving copy is gone."""
         if self.whereabouts is None or not self.whereabouts.shadowed:
             return None
-        return self._row(self.whereabouts.hidden[0])
+        return self._row(_first_shadowed(self.whereabouts))
 
     @property
     def shadowed(self) -> bool:
@@ -98,7 +98,7 @@ def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COM
         row.present, row.stat, row.url = True, Stat.of(copy.size, copy.modified), _url(copy.layer, name)
     report = FileReport(name, rows, where, errors)
     if where.shadowed and compare_max_bytes:
-        serving, hidden = where.serving, where.hidden[0]
+        serving, hidden = where.serving, _first_shadowed(where)
         assert serving is not None
         try:
             comparison = storage.ask(hidden.layer, lambda: compare(name, serving, hidden, compare_max_bytes))
@@ -106,6 +106,11 @@ def inspect_file(storage: HybridStorage, name: str, compare_max_bytes: int = COM
         except Exception as exc:  # noqa: BLE001 - "could not compare" is an answer too.
             errors.append(LayerError(hidden.layer, describe_error(exc, secrets)))
     return report
+
+
+def _first_shadowed(where: Whereabouts) -> Copy:
+    """The first copy the serving one shadows: a pulled copy in between is a cache, not the original."""
+    return next(copy for copy in where.hidden if not copy.layer.cache)
 
 
 def _url(layer: Layer, name: str) -> str | None:

@@ -12,6 +12,7 @@ from django.core.files.storage import Storage
 
 from hybridmedia.exceptions import LayerMisconfigured, LayerUnavailable
 from hybridmedia.redaction import describe_error, redact_url
+from hybridmedia.storage.backends import http
 from hybridmedia.storage.backends.s3 import is_connection_error as is_s3_connection_error
 from hybridmedia.storage.backends.s3 import misconfiguration
 
@@ -32,6 +33,8 @@ def is_unreachable(exc: BaseException) -> bool:
 
 def describe_endpoint(storage: Storage) -> str:
     """Say where a layer lives, without credentials."""
+    if http.is_http(storage):
+        return http.describe(storage)  # type: ignore[arg-type]
     bucket = getattr(storage, "bucket_name", None)
     if bucket:
         # An endpoint_url may carry "user:password@" (a MinIO or proxy login).
@@ -43,7 +46,7 @@ def describe_endpoint(storage: Storage) -> str:
 
 def misconfigured(layer_name: str, storage: Storage, exc: BaseException) -> LayerMisconfigured | None:
     """Return the ``LayerMisconfigured`` that ``exc`` amounts to (a missing bucket, no access...), or ``None``."""
-    problem = misconfiguration(exc)
+    problem = misconfiguration(exc) or http.misconfiguration(exc)
     return None if problem is None else LayerMisconfigured(layer_name, describe_endpoint(storage), *problem)
 
 

@@ -1,8 +1,11 @@
 """The origin cache: what each lower layer said about a name, kept for ``cache_timeout`` seconds.
 
-Only lower layers are cached. The top layer is the environment's own (a local stat is cheap and must
-always be current); lower layers are remote, change rarely, and are never written through the hybrid,
-so their answers can be reused until the staleness bound ``cache_timeout`` runs out.
+Lower layers are remote, change rarely, and are never written through the hybrid, so their answers
+can be reused until the staleness bound ``cache_timeout`` runs out. The top layer is the
+environment's own: a local stat is cheap and always current, so it is not cached; a remote top layer
+(an S3 staging bucket) is cached only in a cache the processes share, where every write through a
+hybrid sets the answers it changes under a lock (``OriginCache.lock``; docs/configuration.md, "A
+staging fleet").
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +28,10 @@ from hybridmedia.redaction import redact_text
 #: Seconds between two warnings that a shared cache is down.
 CACHE_DOWN_WARNING_INTERVAL = 60.0
 logger = logging.getLogger("hybridmedia")
+
+#: Seconds a write lock lives if the process holding it dies, and seconds a writer waits for one.
+WRITE_LOCK_SECONDS = 30
+WRITE_LOCK_WAIT = 10.0
 
 #: Entries the default in-process cache keeps before it drops the least recently used.
 LOCAL_CACHE_ENTRIES = 100_000
@@ -47,6 +55,7 @@ MISSING = Probe(exists=False)
 
 class CacheBackend(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
+    def add(self, key: str, value: Any, timeout: Any = ...) -> bool: ...
     def set(self, key: str, value: Any, timeout: Any = ...) -> None: ...
     def delete(self, key: str) -> Any: ...
     def clear(self) -> None: ...
@@ -72,13 +81,23 @@ class LocalLRUCache:
             self._data.move_to_end(key)
             return value
 
-    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
-        expires = float("inf") if timeout is None else time.monotonic() + timeout
+    def add(self, key: str, value: Any, timeout: float | None = None) -> bool:
         with self._lock:
-            self._data[key] = (expires, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            entry = self._data.get(key)
+            if entry is not None and entry[0] >= time.monotonic():
+                return False
+            self._put(key, value, timeout)
+            return True
+
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
+        with self._lock:
+            self._put(key, value, timeout)
+
+    def _put(self, key: str, value: Any, timeout: float | None) -> None:
+        self._data[key] = (float("inf") if timeout is None else time.monotonic() + timeout, value)
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -90,6 +109,21 @@ class LocalLRUCache:
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+class DjangoCache:
+    """The ``CACHES`` entry ``alias``, looked up on each call: Django gives each thread its own client.
+
+    A Memcached client is not thread-safe; one shared by the threads of a threaded worker hangs.
+    """
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    def __getattr__(self, method: str) -> Any:
+        from django.core.cache import caches
+
+        return getattr(caches[self.alias], method)
 
 
 class OriginCache:
@@ -124,6 +158,44 @@ class OriginCache:
                 self.backend.set(self.key(layer_key, name), probe, self.timeout)
             except Exception as exc:  # noqa: BLE001
                 self._down(exc)
+
+    def add(self, layer_key: str, name: str, probe: Probe) -> None:
+        """Remember ``probe`` unless an answer is there already (a writer's answer is never overwritten)."""
+        if self.enabled:
+            try:
+                self.backend.add(self.key(layer_key, name), probe, self.timeout)
+            except Exception as exc:  # noqa: BLE001
+                self._down(exc)
+
+    @contextmanager
+    def lock(self, layer_key: str, name: str) -> Iterator[bool]:
+        """Hold the cache's lock on ``name`` while writing it; yield whether the lock was taken.
+
+        An ``add()`` is atomic on Redis and Memcached, so the processes that share the cache write a
+        name one at a time. The lock expires after ``WRITE_LOCK_SECONDS`` should its holder die; a
+        cache that is down or a lock not freed within ``WRITE_LOCK_WAIT`` seconds yields ``False``.
+        """
+        key = f"{self.key(layer_key, name)}:lock"
+        token = secrets.token_hex(8)
+        deadline = time.monotonic() + WRITE_LOCK_WAIT
+        taken = False
+        try:
+            while not (taken := bool(self.backend.add(key, token, WRITE_LOCK_SECONDS))):
+                if time.monotonic() >= deadline:
+                    logger.warning("Writing %r without the shared lock: another process has held it too long.", name)
+                    break
+                time.sleep(0.005)
+        except Exception as exc:  # noqa: BLE001
+            self._down(exc)
+        try:
+            yield taken
+        finally:
+            if taken:
+                try:
+                    if self.backend.get(key) == token:
+                        self.backend.delete(key)
+                except Exception as exc:  # noqa: BLE001
+                    self._down(exc)
 
     def forget(self, layer_key: str, name: str) -> None:
         if self.enabled:

@@ -8,11 +8,12 @@ import logging
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import partial
 from itertools import pairwise
 from typing import IO, Any, TypeVar
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -21,25 +22,35 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.encoding import filepath_to_uri
 from django.utils.functional import cached_property
 
 from hybridmedia.exceptions import Check, LayerUnavailable, ReadOnlyLayerError, configuration_error
-from hybridmedia.redaction import redact_value
+from hybridmedia.redaction import describe_error, redact_value
 from hybridmedia.storage.availability import Availability, misconfigured
-from hybridmedia.storage.backends.base import is_write_mode
+from hybridmedia.storage.backends.base import CHUNK_SIZE, is_write_mode
 from hybridmedia.storage.backends.filesystem import ContainedFileSystemMixin
 from hybridmedia.storage.cache import (
     MISSING,
+    DjangoCache,
     LocalLRUCache,
     OriginCache,
     Probe,
     bypass_cache,
     layer_key,
 )
-from hybridmedia.storage.layers import Layer, build_layers, parse_layer_specs
-from hybridmedia.storage.listing import DirectoryListing, LayerLister, ListingPage, list_directory, list_page
+from hybridmedia.storage.layers import Layer, build_layers, cache_writer, parse_layer_specs
+from hybridmedia.storage.listing import (
+    DirectoryListing,
+    LayerLister,
+    ListingPage,
+    list_directory,
+    list_page,
+    skip_unlisted,
+)
 from hybridmedia.storage.model import Copy, Whereabouts
 from hybridmedia.storage.names import (
+    PULLED_DIR,
     WHITEOUT_DIR,
     WHITEOUT_PREFIX,
     as_name,
@@ -50,6 +61,7 @@ from hybridmedia.storage.names import (
     whiteout_directory,
     whiteout_marker,
 )
+from hybridmedia.storage.pulled import read_record, store_copy
 from hybridmedia.storage.walk import walk_files
 
 T = TypeVar("T")
@@ -165,7 +177,17 @@ class HybridStorage(Storage):
 
     def _settings_changed(self, *, setting: str, **kwargs: Any) -> None:
         if setting in ("STORAGES", "CACHES", "MEDIA_URL", "MEDIA_ROOT"):
-            for attribute in ("layers", "origin_cache", "_layer_keys", "_url_memos", "_top_root", "_url_candidates"):
+            for attribute in (
+                "layers",
+                "origin_cache",
+                "_layer_keys",
+                "_url_memos",
+                "_top_root",
+                "_url_candidates",
+                "_top_state_key",
+                "_read_through",
+                "_cache_writer",
+            ):
                 self.__dict__.pop(attribute, None)
 
     # Layers ---------------------------------------------------------------------------------
@@ -203,15 +225,13 @@ class HybridStorage(Storage):
         """What the lower layers said about each name, for at most ``cache_timeout`` seconds."""
         if self.cache_alias is None:
             return OriginCache(LocalLRUCache(), self.cache_timeout)
-        from django.core.cache import caches
-
         if self.cache_alias not in settings.CACHES:
             raise configuration_error(
                 Check.BAD_CACHE,
                 f"HybridStorage's cache {self.cache_alias!r} is not in settings.CACHES.",
                 f'Set OPTIONS["cache"] to one of {sorted(settings.CACHES)}, or leave it out for an in-process cache.',
             )
-        return OriginCache(caches[self.cache_alias], self.cache_timeout)
+        return OriginCache(DjangoCache(self.cache_alias), self.cache_timeout)
 
     def bypass_cache(self) -> AbstractContextManager[None]:
         """Ask the layers themselves inside this ``with`` block (the admin and commands offer it)."""
@@ -231,6 +251,9 @@ class HybridStorage(Storage):
 
     def _probe(self, layer: Layer, name: str, *, fresh: bool = False) -> Probe:
         """What a lower ``layer`` holds under ``name``: cached, or one request to it."""
+        if layer.cache and not layer.adapter.remote:
+            # A local cache layer is asked every time (a stat): a pull by another process shows at once.
+            return layer.adapter.probe(name)
         key = self._layer_keys[layer.name]
         cached = None if fresh else self.origin_cache.get(key, name)
         if cached is None:
@@ -253,6 +276,8 @@ class HybridStorage(Storage):
             self._verified.add(layer.name)
 
     def _remember(self, layer: Layer, name: str, answer: Probe) -> None:
+        if layer.cache and not layer.adapter.remote:
+            return  # never cached (see ``_probe()``)
         self.origin_cache.set(self._layer_keys[layer.name], name, answer)
 
     def _lower_holder(self, name: str, *, fresh: bool = False) -> tuple[Layer, Probe] | None:
@@ -285,27 +310,87 @@ class HybridStorage(Storage):
         of a hundred production photos; a validated name cannot leave the directory it is joined to.
         ``os.access()`` answers a missing name without raising (and catching) an exception, which
         is cheaper than ``os.path.lexists()``; both look at a link itself, not its target.
+        A remote top layer's answers are shared through the cache (see ``_top_state_key``).
         """
         root = self._top_root
         if root is None:
-            return self.top.storage.exists(name)
+            key = self._top_state_key
+            if key is None:
+                return self.top.storage.exists(name)
+            known = self.origin_cache.get(key, name)
+            if known is None:
+                known = Probe(exists=True) if self.top.storage.exists(name) else MISSING
+                # A reader never overwrites: a writer's answer, set meanwhile, is newer than ours.
+                self.origin_cache.add(key, name, known)
+            return known.exists
         if _ACCESS_NOFOLLOW:
             return os.access(root + name, os.F_OK, follow_symlinks=False)
         return os.path.lexists(root + name)
+
+    # The write layer's state, shared by a fleet -------------------------------------------------
+
+    @cached_property
+    def _top_state_key(self) -> str | None:
+        """The cache key of the top layer's answers, when processes share them, else ``None``.
+
+        A remote top layer (an S3 staging bucket) costs a request per ``exists()``; with a shared
+        cache (``cache="alias"``) its answers are cached like a lower layer's, and every write
+        through a hybrid sets the answers it changes, under a lock in the cache, so every process
+        sees a save, delete or restore at once (docs/configuration.md, "A staging fleet").
+        """
+        if self.cache_alias is None or not self.top.adapter.remote or not self.origin_cache.enabled:
+            return None
+        from django.core.cache import caches
+        from django.core.cache.backends.dummy import DummyCache
+        from django.core.cache.backends.locmem import LocMemCache
+
+        if isinstance(caches[self.cache_alias], (LocMemCache, DummyCache)):
+            return None  # not shared with other processes: their answers would go stale here
+        return layer_key(self.top.name, self.top.storage)
+
+    def _top_changed(self, name: str, exists: bool) -> None:
+        """Tell the processes that share the cache that the top layer now holds ``name`` (or not)."""
+        key = self._top_state_key
+        if key is not None:
+            self.origin_cache.set(key, name, Probe(exists=True) if exists else MISSING)
+
+    def _writing(self, name: str) -> AbstractContextManager[bool]:
+        """Hold the shared lock on ``name`` while writing it; yield whether one was taken."""
+        key = self._top_state_key
+        return nullcontext(False) if key is None else self.origin_cache.lock(key, name)
+
+    def delete_top_copy(self, name: str) -> bool:
+        """Delete the top layer's copy of ``name`` only (no whiteout); return whether there was one."""
+        name = validate_name(name)
+        with self._writing(name):
+            try:
+                self.top.storage.delete(name)
+            except Exception as exc:
+                if is_missing(exc):
+                    return False
+                raise
+            finally:
+                self._top_changed(name, exists=False)
+        return True
+
+    # Whiteouts ------------------------------------------------------------------------------
 
     def _is_whited_out(self, name: str) -> bool:
         return bool(self.lower_layers) and self._top_exists(whiteout_marker(name))
 
     def _add_whiteout(self, name: str) -> None:
         marker = whiteout_marker(name)
-        if not self.top.storage.exists(marker):
+        if not self._top_exists(marker):
             saved = self.top.storage.save(marker, ContentFile(b""))
             if saved != marker:  # Another process wrote the same whiteout meanwhile.
                 self.top.storage.delete(saved)
+            self._top_changed(marker, exists=True)
 
     def _remove_whiteout(self, name: str) -> None:
         if self._is_whited_out(name):
-            self.top.storage.delete(whiteout_marker(name))
+            marker = whiteout_marker(name)
+            self.top.storage.delete(marker)
+            self._top_changed(marker, exists=False)
 
     def whiteouts(self, prefix: str = "") -> Iterator[str]:
         """Yield every whited-out name under the directory ``prefix``."""
@@ -319,9 +404,12 @@ class HybridStorage(Storage):
         """Drop the whiteout of ``name`` so the lower layers' copy shows again; return whether one existed."""
         name = validate_name(name)
         marker = whiteout_marker(name)
-        if not self.top.storage.exists(marker):
-            return False
-        self.top.storage.delete(marker)
+        with self._writing(name):
+            if not self.top.storage.exists(marker):
+                self._top_changed(marker, exists=False)
+                return False
+            self.top.storage.delete(marker)
+            self._top_changed(marker, exists=False)
         return True
 
     # Where a name lives ---------------------------------------------------------------------
@@ -413,7 +501,9 @@ class HybridStorage(Storage):
                 continue
             if answer.exists:
                 copies.append(Copy(layer, answer))
-        return Whereabouts(name, tuple(copies), self._is_whited_out(name), unknown)
+        cached = next((copy.layer for copy in copies if copy.layer.cache), None)
+        pulled = read_record(cached, name) if cached is not None else None
+        return Whereabouts(name, tuple(copies), self._is_whited_out(name), unknown, pulled)
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the copy ``name`` is served from hides a copy in a layer below it."""
@@ -431,6 +521,8 @@ class HybridStorage(Storage):
         prefix = validate_directory(prefix)
         seen: set[str] = set()
         for layer in self.layers[:-1]:
+            if skip_unlisted(layer) or layer.cache:  # unlisted; or pulled copies, which never shadow
+                continue
             skip = WHITEOUT_DIR if layer.writable else None
             batch: list[str] = []
             for name in walk_files(layer.storage, prefix.strip("/"), skip=skip):
@@ -481,11 +573,34 @@ class HybridStorage(Storage):
                     self._remember(layer, name, MISSING)
                 else:
                     if answer is not _KNOWN_MISSING:
+                        if layer.cache:
+                            self._say_if_offline(layer, name)
                         return answer  # type: ignore[return-value]
         raise FileNotFoundError(
             f"{name!r} does not exist in any layer of the hybrid storage "
             f"({', '.join(layer.name for layer in self.layers)})."
         )
+
+    def _say_if_offline(self, layer: Layer, name: str) -> None:
+        """Log (once per name and outage) that a pulled copy is served while the layers below are unreachable."""
+        down = [other for other in self.unavailable_layers() if other != layer.name]
+        if not down:
+            self._said_offline.clear()
+            return
+        if name not in self._said_offline:
+            if len(self._said_offline) >= URL_MEMO_ENTRIES:
+                self._said_offline.clear()
+            self._said_offline.add(name)
+            logger.warning(
+                "Serving the pulled copy of %r from layer %r while %s cannot be reached: the copy may be stale.",
+                name,
+                layer.name,
+                ", ".join(map(repr, down)),
+            )
+
+    @cached_property
+    def _said_offline(self) -> set[str]:
+        return set()
 
     def _serve_from(
         self,
@@ -515,32 +630,105 @@ class HybridStorage(Storage):
         if served_by is not None and served_by in self._layer_keys:
             # S3Storage's file has loaded the object's HEAD: keep its size and time for later.
             layer = self.layer(served_by)
-            self._remember(layer, name, layer.adapter.probe_of_open_file(file))
+            probe = layer.adapter.probe_of_open_file(file)
+            self._remember(layer, name, probe)
+            cache = self._read_through
+            if cache is not None and self.layers.index(layer) > self.layers.index(cache):
+                return self._pull_through(cache, layer, name, probe, file)
         return file
 
+    @cached_property
+    def _read_through(self) -> Layer | None:
+        """The first cache layer with ``pull_on_read``: what is opened from below it is copied into it."""
+        return next((layer for layer in self.lower_layers if layer.cache and layer.pull_on_read), None)
+
+    @cached_property
+    def _cache_writer(self) -> Storage:
+        assert self._read_through is not None
+        return cache_writer(self._read_through)
+
+    def _pull_through(self, cache: Layer, source: Layer, name: str, probe: Probe, file: IO[Any]) -> IO[Any]:
+        """Copy a file just opened from ``source`` into the cache layer and serve the copy (see ``pull_on_read``).
+
+        The bytes are read once, from the file already opened; a failed copy is logged and the
+        original file served.
+        """
+        assert cache.pull_on_read is not None
+        if not cache.pull_on_read.accepts(name, probe.size):
+            return file
+        try:
+            file.seek(0)
+            store_copy(self._cache_writer, name, iter(partial(file.read, CHUNK_SIZE), b""), source.name, probe)
+        except Exception as exc:  # noqa: BLE001 - reading must not fail because the cache could not be written
+            error = describe_error(exc, [cache.storage, source.storage])
+            logger.warning("Could not pull %r into the cache layer %r on read: %s", name, cache.name, error)
+            file.seek(0)
+            return file
+        file.close()
+        return cache.storage.open(name, "rb")
+
     def _open_for_writing(self, name: str, mode: str) -> IO[Any]:
-        top = self.top.storage
-        if not top.exists(name):
-            source = None if self._is_whited_out(name) else self._lower_holder(name, fresh=True)
-            if "x" in mode and source is not None:
-                raise FileExistsError(f"{name!r} already exists in layer {source[0].name!r}.")
-            if source is not None and "w" not in mode:
-                # Copy up, as a union filesystem does: the lower copy is never opened for writing.
-                with source[0].storage.open(name, "rb") as original:
-                    saved = top.save(name, original)
-            else:
-                saved = top.save(name, ContentFile(b""))
-            if saved != name:  # Another writer created the name meanwhile; use theirs.
-                top.delete(saved)
-            self._remove_whiteout(name)
-        return top.open(name, mode.replace("x", "w"))
+        top = self.top
+        with self._writing(name):
+            if not top.storage.exists(name):
+                source = None if self._is_whited_out(name) else self._lower_holder(name, fresh=True)
+                if "x" in mode and source is not None:
+                    raise FileExistsError(f"{name!r} already exists in layer {source[0].name!r}.")
+                if source is not None and "w" not in mode:
+                    self._copy_up(*source, name)
+                else:
+                    self._create_in_top(name, ContentFile(b""))
+                self._top_changed(name, exists=True)
+                self._remove_whiteout(name)
+        return top.storage.open(name, mode.replace("x", "w"))
+
+    def _copy_up(self, source: Layer, probe: Probe, name: str) -> None:
+        """Copy a lower layer's ``name`` into the top layer, as a union filesystem does before a write.
+
+        Inside the store where both layers are on one S3 service (``CopyObject``); otherwise read
+        through the lower layer's read-only file. The lower copy is never opened for writing.
+        """
+        if self.ask(source, lambda: self.top.adapter.copy_from(source.adapter, name, probe.size)):
+            return
+        with source.storage.open(name, "rb") as original:
+            self._create_in_top(name, original)
+
+    def _create_in_top(self, name: str, content: Any) -> None:
+        """Create ``name`` in the top layer unless another writer created it meanwhile (theirs wins)."""
+        try:
+            with self.top.adapter.exclusive_create():
+                saved = self.top.storage.save(name, content)
+        except FileExistsError:
+            return
+        if saved != name:
+            self.top.storage.delete(saved)
+
+    #: How often ``_save()`` picks another name when other processes keep taking the one it chose.
+    SAVE_ATTEMPTS = 10
 
     def _save(self, name: str, content: Any) -> str:
         name = validate_name(name)
         # No fallback: if the top layer fails, the error propagates and nothing else is written.
-        saved = self.top.storage.save(name, content)
-        self._remove_whiteout(saved)
-        return saved
+        for _attempt in range(self.SAVE_ATTEMPTS):
+            with self._writing(name) as locked:
+                # Under the shared lock, a name another process has just written is seen: take another.
+                if not (locked and self.top.storage.exists(name)):
+                    try:
+                        with self.top.adapter.exclusive_create():
+                            saved = self.top.storage.save(name, content)
+                    except FileExistsError:  # S3's If-None-Match: * refused to replace a new key
+                        pass
+                    else:
+                        self._top_changed(saved, exists=True)
+                        self._remove_whiteout(saved)
+                        return saved
+                self._top_changed(name, exists=True)
+            if hasattr(content, "seek"):
+                content.seek(0)
+            name = self.get_available_name(name)
+        raise FileExistsError(
+            f"Could not find a free name for {name!r} in {self.SAVE_ATTEMPTS} attempts: other processes took each one."
+        )
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         token = _requested_name.set(as_name(name))
@@ -575,10 +763,15 @@ class HybridStorage(Storage):
         if not name:
             raise ValueError("The name must be given to delete().")
         name = validate_name(name)
+        with self._writing(name):
+            self._delete(name)
+
+    def _delete(self, name: str) -> None:
         top = self.top.storage
         had_top_copy = top.exists(name)
         if had_top_copy:
             top.delete(name)
+            self._top_changed(name, exists=False)
         if self.lower_delete == "ignore" or self._is_whited_out(name):
             return
         # Asked fresh: a stale "missing" would leave the production file visible after a delete.
@@ -608,6 +801,8 @@ class HybridStorage(Storage):
         found = False
         hidden = self.whited_out_in(path)
         for layer in self.layers:
+            if skip_unlisted(layer):  # an HTTP server cannot list: the other layers' names only
+                continue
             try:
                 if layer is self.top:
                     layer_dirs, layer_files = layer.storage.listdir(path)
@@ -631,6 +826,8 @@ class HybridStorage(Storage):
         merged_directories = _merge(directories)
         if path in ("", ".") and WHITEOUT_DIR in merged_directories:
             merged_directories.remove(WHITEOUT_DIR)
+        if path in ("", ".") and PULLED_DIR in merged_directories:
+            merged_directories.remove(PULLED_DIR)
         return merged_directories, _merge(files)
 
     def listdir_page(self, path: str, after: str = "", limit: int = 100) -> ListingPage:
@@ -721,6 +918,10 @@ class HybridStorage(Storage):
         return url
 
     def _build_url(self, layer: Layer, name: str) -> str:
+        if layer.serve == "proxy":
+            # Streamed by the media view (hybridmedia.urls, mounted at MEDIA_URL): a page links there, so
+            # a browser that cannot reach the layer (a private bucket, a VPN-only host) still shows it.
+            return urljoin(settings.MEDIA_URL, filepath_to_uri(name))
         try:
             return layer.storage.url(name)
         except Exception as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,14 +13,31 @@ from django.utils.module_loading import import_string
 
 from hybridmedia.exceptions import Check, configuration_error
 from hybridmedia.redaction import has_userinfo, redact_config, redact_text
-from hybridmedia.storage.backends import StorageAdapter, adapter_for
-from hybridmedia.storage.backends.filesystem import contained_class, is_filesystem
+from hybridmedia.storage.backends import StorageAdapter, adapter_for, read_only_store
+from hybridmedia.storage.backends.filesystem import contained_class, is_filesystem, project_code_problem
 from hybridmedia.storage.backends.s3 import apply_default_timeouts
 from hybridmedia.storage.readonly import guard
-from hybridmedia.storage.stores import unsafe_layer_problems
+from hybridmedia.storage.stores import store_of, unsafe_layer_problems
 
 HYBRID_BACKEND = "hybridmedia.storage.HybridStorage"
-LAYER_KEYS = frozenset({"name", "storage"})
+LAYER_KEYS = frozenset({"name", "storage", "serve", "role", "pull_on_read"})
+#: How the media view (``hybridmedia.views``) serves a layer's files: ``None`` chooses by the layer's URL.
+SERVE_CHOICES = ("redirect", "proxy")
+#: A layer's ``role``: ``"cache"`` holds copies pulled from the layers below it (``hybridmedia.pull``).
+ROLE_CHOICES = ("cache",)
+
+
+@dataclass(frozen=True)
+class ReadThrough:
+    """A cache layer's ``pull_on_read``: which files opened from the layers below it are copied into it."""
+
+    max_size: int | None = None
+    exclude: tuple[str, ...] = ()
+
+    def accepts(self, name: str, size: int | None) -> bool:
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude):
+            return False
+        return self.max_size is None or (size is not None and size <= self.max_size)
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,15 @@ class Layer:
     name: str
     storage: Storage
     writable: bool
+    #: How the media view serves this layer's files (``"redirect"`` or ``"proxy"``); ``None``: by its URL.
+    serve: str | None = None
+    #: A cache layer holds copies pulled from the layers below it: read-only for the app, written by
+    #: ``hybridmedia.pull`` only; its copies are never local edits nor shadows.
+    cache: bool = False
+    #: A cache layer's read-through: files opened from the layers below it are copied into it.
+    pull_on_read: ReadThrough | None = None
+    #: How the layer is configured (to build the pull machinery's unguarded storage of a cache layer).
+    spec: LayerSpec | None = field(default=None, compare=False, repr=False)
     adapter: StorageAdapter = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -48,6 +75,9 @@ class LayerSpec:
     name: str
     alias: str | None
     config: Mapping[str, Any] | None
+    serve: str | None = None
+    role: str | None = None
+    pull_on_read: ReadThrough | None = None
 
     def describe(self) -> str:
         return f"STORAGES[{self.alias!r}]" if self.alias else f"the inline storage of layer {self.name!r}"
@@ -71,13 +101,25 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
             raise configuration_error(
                 Check.BAD_LAYER,
                 f"Layer {position} of HybridStorage is {redact_config(item)!r}, which is neither a STORAGES alias "
-                f'nor a dict with the keys "storage" and optionally "name".',
+                f'nor a dict with the keys "storage" and optionally "name", "serve", "role" and "pull_on_read".',
                 'Write each layer as an alias string, or as {"name": "...", "storage": <alias or '
                 '{"BACKEND": ..., "OPTIONS": {...}}>}.',
             )
+        serve = _serve_option(position, item)
+        role = _role_option(position, item, len(layers))
+        read_through = _pull_on_read_option(position, item, role)
         storage = item["storage"]
         if isinstance(storage, str):
-            specs.append(LayerSpec(name=item.get("name", storage), alias=storage, config=None))
+            specs.append(
+                LayerSpec(
+                    name=item.get("name", storage),
+                    alias=storage,
+                    config=None,
+                    serve=serve,
+                    role=role,
+                    pull_on_read=read_through,
+                )
+            )
         elif isinstance(storage, Mapping) and "BACKEND" in storage and "name" in item:
             if set(storage) - {"BACKEND", "OPTIONS"}:
                 raise configuration_error(
@@ -86,7 +128,16 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
                     f"{sorted(set(storage) - {'BACKEND', 'OPTIONS'})}.",
                     'An inline storage takes only "BACKEND" and "OPTIONS", like an entry of STORAGES.',
                 )
-            specs.append(LayerSpec(name=item["name"], alias=None, config=storage))
+            specs.append(
+                LayerSpec(
+                    name=item["name"],
+                    alias=None,
+                    config=storage,
+                    serve=serve,
+                    role=role,
+                    pull_on_read=read_through,
+                )
+            )
         else:
             raise configuration_error(
                 Check.BAD_LAYER,
@@ -103,6 +154,74 @@ def parse_layer_specs(layers: Any) -> tuple[LayerSpec, ...]:
     _check_unique([spec.name for spec in specs], "name")
     _check_unique([spec.alias for spec in specs if spec.alias], "STORAGES alias")
     return tuple(specs)
+
+
+def _serve_option(position: int, item: Mapping[str, Any]) -> str | None:
+    serve = item.get("serve")
+    if serve is not None and serve not in SERVE_CHOICES:
+        raise configuration_error(
+            Check.BAD_SERVE,
+            f"Layer {item.get('name', position)!r} of HybridStorage has serve={redact_config(serve)!r}.",
+            f'Set "serve" to {" or ".join(map(repr, SERVE_CHOICES))} (how the media view serves the '
+            "layer's files), or leave it out to redirect where the layer's URLs are public and "
+            "absolute and proxy otherwise.",
+        )
+    return serve
+
+
+def _role_option(position: int, item: Mapping[str, Any], count: int) -> str | None:
+    role = item.get("role")
+    if role is None:
+        return None
+    layer = redact_config(item.get("name", position))
+    if role not in ROLE_CHOICES:
+        raise configuration_error(
+            Check.BAD_CACHE_LAYER,
+            f"Layer {layer!r} of HybridStorage has role={redact_config(role)!r}.",
+            'Set "role" to "cache" (a layer of copies pulled from the layers below it), or leave it out.',
+        )
+    if position == 0 or position == count - 1:
+        where = "the write (first) layer" if position == 0 else "the bottom layer"
+        raise configuration_error(
+            Check.BAD_CACHE_LAYER,
+            f"The cache layer {layer!r} of HybridStorage is {where}: it caches the layers below it.",
+            "Put the cache layer between the write layer and the layer(s) it caches, e.g. "
+            '["local", {"name": "pulled", "storage": "pulled", "role": "cache"}, "production"].',
+        )
+    return str(role)
+
+
+def _pull_on_read_option(position: int, item: Mapping[str, Any], role: str | None) -> ReadThrough | None:
+    option = item.get("pull_on_read")
+    if option is None or option is False:
+        return None
+    layer = redact_config(item.get("name", position))
+    hint = (
+        'Set "pull_on_read" on a cache layer to True, or to {"max_size": <bytes>, "exclude": ["*.mp4", ...]} '
+        "to copy only some of the files opened from the layers below it."
+    )
+    if role != "cache":
+        raise configuration_error(
+            Check.BAD_CACHE_LAYER, f"Layer {layer!r} of HybridStorage has pull_on_read but no role 'cache'.", hint
+        )
+    if option is True:
+        return ReadThrough()
+    max_size = option.get("max_size") if isinstance(option, Mapping) else None
+    exclude = option.get("exclude", ()) if isinstance(option, Mapping) else None
+    if (
+        not isinstance(option, Mapping)
+        or set(option) - {"max_size", "exclude"}
+        or not (max_size is None or (isinstance(max_size, int) and not isinstance(max_size, bool) and max_size >= 0))
+        or isinstance(exclude, (str, bytes))
+        or not isinstance(exclude, (list, tuple))
+        or not all(isinstance(pattern, str) for pattern in exclude)
+    ):
+        raise configuration_error(
+            Check.BAD_CACHE_LAYER,
+            f"The cache layer {layer!r} of HybridStorage has pull_on_read={redact_config(option)!r}.",
+            hint,
+        )
+    return ReadThrough(max_size, tuple(exclude))
 
 
 def _check_unique(values: list[str], what: str) -> None:
@@ -179,11 +298,36 @@ def build_layers(specs: Sequence[LayerSpec], *, lower_paths: bool = False) -> tu
                     "read from the environment.",
                 )
         if position == 0:
+            refused = read_only_store(cls)
+            if refused is not None:
+                raise configuration_error(
+                    Check.READ_ONLY_WRITE_LAYER,
+                    f"The write layer {spec.name!r} ({spec.describe()}) is {refused}: it can never be written.",
+                    "Put a writable storage first (usually a FileSystemStorage, file:media in MEDIA_LAYERS) and "
+                    "the read-only layer below it.",
+                )
             storage = (contained_class(cls) if is_filesystem(cls) else cls)(**options)
         else:
+            refused = read_only_store(cls) if spec.role == "cache" else None
+            if refused is not None:
+                raise configuration_error(
+                    Check.BAD_CACHE_LAYER,
+                    f"The cache layer {spec.name!r} ({spec.describe()}) is {refused}: a pull could never write it.",
+                    "Give the cache layer a writable storage, usually a FileSystemStorage of its own directory.",
+                )
             storage = guard(cls, options, spec.name, allow_paths=lower_paths)
             apply_default_timeouts(storage, options)
-        layers.append(Layer(name=spec.name, storage=storage, writable=position == 0))
+        layers.append(
+            Layer(
+                name=spec.name,
+                storage=storage,
+                writable=position == 0,
+                serve=spec.serve,
+                cache=spec.role == "cache",
+                pull_on_read=spec.pull_on_read,
+                spec=spec,
+            )
+        )
     problems = unsafe_layer_problems(layers)
     if problems:
         raise configuration_error(
@@ -191,4 +335,46 @@ def build_layers(specs: Sequence[LayerSpec], *, lower_paths: bool = False) -> tu
             " ".join(problems),
             "hybridmedia refuses a layer set whose write layer could modify a lower layer or the project.",
         )
+    problems = cache_layer_problems(layers)
+    if problems:
+        raise configuration_error(
+            Check.BAD_CACHE_LAYER,
+            " ".join(problems),
+            "Give the cache layer a directory or bucket prefix of its own, outside every other layer and the project.",
+        )
     return tuple(layers)
+
+
+def cache_layer_problems(layers: Sequence[Layer]) -> list[str]:
+    """Explain why a cache layer must not be written by a pull: it overlaps another layer, or the project."""
+    problems = []
+    for layer in layers:
+        if not layer.cache:
+            continue
+        cache = store_of(layer.storage)
+        if cache.kind == "filesystem":
+            problem = project_code_problem(cache.identity)
+            if problem:
+                problems.append(
+                    f"The cache layer {layer.name!r} {problem}: emptying it could delete files that are not media."
+                )
+        for other in (other for other in layers if other is not layer):
+            if cache.overlaps(store_of(other.storage)):
+                problems.append(
+                    f"The cache layer {layer.name!r} ({cache.description}) and the layer {other.name!r} share files: "
+                    f"a pull into {layer.name!r} (or emptying it) would change {other.name!r}."
+                )
+    return problems
+
+
+def cache_writer(layer: Layer) -> Storage:
+    """Build an unguarded storage of a cache layer's configuration, for the pull machinery only.
+
+    The app reads the cache layer through its read-only guard like any lower layer; only
+    ``hybridmedia.pull`` writes it (a filesystem one never through a link out of its directory).
+    """
+    if not layer.cache or layer.spec is None:
+        raise ValueError(f"Layer {layer.name!r} is not a cache layer; only a cache layer is written by a pull.")
+    cls = storage_class(layer.spec)
+    options = dict(storage_config(layer.spec).get("OPTIONS", {}))
+    return (contained_class(cls) if is_filesystem(cls) else cls)(**options)

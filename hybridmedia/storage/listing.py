@@ -9,20 +9,50 @@ views that filter, search or count. Both give ``Entry`` objects, whose shadowing
 
 from __future__ import annotations
 
+import logging
 import posixpath
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
+from hybridmedia.storage.availability import describe_endpoint
 from hybridmedia.storage.backends.base import ListedPage
 from hybridmedia.storage.cache import Probe
-from hybridmedia.storage.names import WHITEOUT_DIR
+from hybridmedia.storage.names import PULLED_DIR, WHITEOUT_DIR
 
 if TYPE_CHECKING:
     from hybridmedia.storage.hybrid import HybridStorage
     from hybridmedia.storage.layers import Layer
+
+
+logger = logging.getLogger("hybridmedia")
+_said_unlisted: set[tuple[str, str]] = set()
+_said_lock = threading.Lock()
+
+
+def unlisted_layers(hybrid: HybridStorage) -> tuple[Layer, ...]:
+    """The layers of ``hybrid`` that cannot list their files (an HTTP server): listings leave them out."""
+    return tuple(layer for layer in hybrid.layers if not layer.adapter.can_list)
+
+
+def skip_unlisted(layer: Layer) -> bool:
+    """Return whether a listing must leave ``layer`` out because it cannot list; say so once per process."""
+    if layer.adapter.can_list:
+        return False
+    key = (layer.name, describe_endpoint(layer.storage))
+    with _said_lock:
+        first = key not in _said_unlisted
+        _said_unlisted.add(key)
+    if first:
+        logger.warning(
+            "Layer %r (%s) cannot list its files: directory listings show the other layers only, and "
+            "its files are found by name.",
+            *key,
+        )
+    return True
 
 
 @dataclass(frozen=True)
@@ -63,15 +93,20 @@ class Entry:
 
     @property
     def shadowed(self) -> bool:
-        """The serving copy hides a copy in a layer below it (the definition in ``storage.model``)."""
-        return not self.is_dir and not self.whited_out and len(self.holders) > 1
+        """The serving copy hides a copy in a layer below it (the definition in ``storage.model``).
+
+        A cache layer's pulled copy neither shadows nor counts as shadowed.
+        """
+        if self.is_dir or self.whited_out or len(self.holders) < 2 or self.holders[0].cache:
+            return False
+        return any(not layer.cache for layer in self.holders[1:])
 
     @property
     def hidden(self) -> tuple[Layer, ...]:
         """The layers whose copy is hidden, by the serving copy or by a whiteout."""
         if self.whited_out:
             return self.holders
-        return self.holders[1:] if self.shadowed else ()
+        return tuple(layer for layer in self.holders[1:] if not layer.cache) if self.shadowed else ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +144,8 @@ def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 10
     # (A layer's whited-out keys are dropped below, so its page can be short of ``limit``.)
     horizons: list[str] = []
     for layer in hybrid.layers:
+        if skip_unlisted(layer):
+            continue
         if layer is hybrid.top:
             listed = layer.adapter.list_page(path, after, limit)
         else:
@@ -120,6 +157,8 @@ def list_page(hybrid: HybridStorage, path: str, after: str = "", limit: int = 10
             keys = [key for key in keys if key.endswith("/") or key not in hidden]
         if layer is hybrid.top and path in ("", "."):
             keys = [key for key in keys if key != f"{WHITEOUT_DIR}/"]
+        if layer.cache and path in ("", "."):
+            keys = [key for key in keys if key != f"{PULLED_DIR}/"]
         for key in keys:
             if key not in holders:
                 stats[key] = _stats(listed.probes.get(key))  # the serving layer's own figures
@@ -146,6 +185,8 @@ def list_directory(hybrid: HybridStorage, path: str, lister: LayerLister | None 
     listings: list[tuple[Layer, ListedPage]] = []
     unknown: dict[str, BaseException] = {}
     for layer in hybrid.layers:
+        if skip_unlisted(layer):
+            continue
         try:
             listed = read(layer, path) if layer.writable else hybrid.ask(layer, partial(read, layer, path))
         except Exception as exc:  # noqa: BLE001 - a layer that cannot be read is reported, not raised.
@@ -164,6 +205,8 @@ def list_directory(hybrid: HybridStorage, path: str, lister: LayerLister | None 
     for layer, listed in listings:
         for key in listed.keys:
             if layer.writable and path == "" and key == f"{WHITEOUT_DIR}/":
+                continue
+            if layer.cache and path == "" and key == f"{PULLED_DIR}/":
                 continue
             if key not in holders:
                 stats[key] = _stats(listed.probes.get(key))

@@ -6,7 +6,10 @@ The definitions, once:
 - the **serving** copy is the top layer's if it holds the name; otherwise, unless a whiteout in the
   top layer hides the name, the first lower layer's that holds it;
 - a name is **shadowed** when the serving copy hides a copy in any layer below it, whichever layer
-  serves (the top layer over production, or a staging layer over production);
+  serves (the top layer over production, or a staging layer over production); a cache layer's
+  **pulled** copy is the source layer's file: it never shadows, and a copy above it shadows only the
+  copies below it that are not pulled ones (production's);
+- a pulled copy is **stale** when its source layer no longer holds the name as it was pulled;
 - two copies' **contents differ** when their sizes differ; otherwise when their MD5s differ, where
   both layers give one cheaply (an S3 ETag of a single-part upload, a local file's digest); otherwise
   by reading both, up to a cap. ``None`` means "could not tell" (too large, or a layer failed).
@@ -24,6 +27,7 @@ from typing import IO, TYPE_CHECKING
 from hybridmedia.exceptions import LayerUnavailable
 from hybridmedia.storage.backends.base import CHUNK_SIZE
 from hybridmedia.storage.cache import Probe
+from hybridmedia.storage.pulled import PullRecord
 
 if TYPE_CHECKING:
     from hybridmedia.storage.layers import Layer
@@ -57,13 +61,14 @@ class Whereabouts:
     """Where one name lives: every copy (top first), the whiteout, the serving copy and shadowing.
 
     ``unknown`` maps the layers that could not be asked (unreachable) to their errors; their copies,
-    if any, are not in ``copies``.
+    if any, are not in ``copies``. ``pulled`` is the record of the topmost cache layer's copy.
     """
 
     name: str
     copies: tuple[Copy, ...]
     whited_out: bool
     unknown: dict[str, LayerUnavailable] = field(default_factory=dict)
+    pulled: PullRecord | None = None
 
     @property
     def holders(self) -> list[Layer]:
@@ -94,8 +99,37 @@ class Whereabouts:
 
     @property
     def shadowed(self) -> bool:
-        """Whether the serving copy hides a copy in a layer below it."""
-        return self.serving is not None and bool(self.hidden)
+        """Whether the serving copy hides a copy in a layer below it (pulled copies neither shadow nor count)."""
+        serving = self.serving
+        if serving is None or serving.layer.cache:
+            return False
+        return any(not copy.layer.cache for copy in self.hidden)
+
+    @property
+    def pulled_copy(self) -> Copy | None:
+        """The serving copy when it is a cache layer's (pulled) copy, else ``None``."""
+        serving = self.serving
+        return serving if serving is not None and serving.layer.cache else None
+
+    @property
+    def pulled_from(self) -> str | None:
+        """The layer the serving pulled copy came from (``None``: not served from a pulled copy, or no record)."""
+        return self.pulled.layer if self.pulled is not None and self.pulled_copy is not None else None
+
+    @property
+    def stale(self) -> bool | None:
+        """Whether the serving pulled copy no longer matches its source; ``None``: not pulled, or source unknown.
+
+        A copy without a record is of unknown origin, so stale.
+        """
+        if self.pulled_copy is None:
+            return None
+        if self.pulled is None:
+            return True
+        if self.pulled.layer in self.unknown:
+            return None
+        source = next((copy for copy in self.copies if copy.layer.name == self.pulled.layer), None)
+        return not self.pulled.matches(source.probe if source is not None else None)
 
     @property
     def found(self) -> bool:

@@ -12,6 +12,10 @@ from django.core.files.utils import validate_file_name
 
 #: Directory in the top layer that holds whiteout markers. Names inside it are reserved.
 WHITEOUT_DIR = ".hybridmedia-whiteouts"
+#: Directory in a cache layer that holds the record of each pulled copy. Names inside it are reserved.
+PULLED_DIR = ".hybridmedia-pulled"
+#: The directories hybridmedia keeps its own files in, never listed or served.
+RESERVED_DIRS = frozenset({WHITEOUT_DIR, PULLED_DIR})
 
 #: S3 keys are limited to 1,024 bytes and most filesystems to 255 bytes per component;
 #: longer names are refused up front with a clear error instead of a backend-specific one.
@@ -40,10 +44,10 @@ def _check_characters(name: str) -> None:
 def _check_not_reserved(name: str) -> None:
     # Normalised first: "./.hybridmedia-whiteouts/x" reaches the same file as the marker would.
     first = posixpath.normpath(name.replace("\\", "/")).lstrip("/").split("/", 1)[0]
-    if first == WHITEOUT_DIR:
+    if first in RESERVED_DIRS:
+        kept = "whiteout markers" if first == WHITEOUT_DIR else "the records of pulled copies"
         raise SuspiciousFileOperation(
-            f"File name {name!r} is inside {WHITEOUT_DIR!r}, which hybridmedia reserves for "
-            f"whiteout markers; choose another directory."
+            f"File name {name!r} is inside {first!r}, which hybridmedia reserves for {kept}; choose another directory."
         )
 
 
@@ -133,6 +137,19 @@ def whiteout_marker(name: str) -> str:
     if directory:
         return f"{WHITEOUT_DIR}/{_escape(directory)}/{WHITEOUT_PREFIX}{base}"
     return f"{WHITEOUT_DIR}/{WHITEOUT_PREFIX}{base}"  # f-strings: this runs on every read
+
+
+#: A pull record's file name is the pulled name's, after this prefix, with this suffix.
+PULLED_PREFIX = ".pulled."
+PULLED_SUFFIX = ".json"
+
+
+def pull_record_name(name: str) -> str:
+    """Return the cache-layer name of the record that says where the pulled copy of ``name`` came from."""
+    directory, _, base = name.rpartition("/")
+    if directory:
+        return f"{PULLED_DIR}/{_escape(directory)}/{PULLED_PREFIX}{base}{PULLED_SUFFIX}"
+    return f"{PULLED_DIR}/{PULLED_PREFIX}{base}{PULLED_SUFFIX}"
 
 
 def whited_out_name(marker: str) -> str | None:

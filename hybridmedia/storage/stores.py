@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.storage import InMemoryStorage, Storage
 
-from hybridmedia.storage.backends import filesystem, s3
+from hybridmedia.storage.backends import filesystem, http, s3
 
 if TYPE_CHECKING:
     from hybridmedia.storage.layers import Layer
@@ -57,6 +57,8 @@ def store_of(storage: Storage) -> Store:
         return Store("memory", id(storage), f"in-memory storage {id(storage):#x}")
     if s3.is_s3(storage):
         return Store("s3", s3.s3_identity(storage), s3.describe(storage))
+    if http.is_http(storage):
+        return Store("http", storage.base_url, http.describe(storage))  # type: ignore[attr-defined,arg-type]
     # Unknown backends: two instances of one backend with the same options are taken to be one store.
     try:
         path, args, kwargs = storage.deconstruct()  # type: ignore[attr-defined]

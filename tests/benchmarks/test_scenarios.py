@@ -39,11 +39,15 @@ TINY = Sizes(
     outage_images=3,
     rounds=1,
     purge_rounds=1,
+    view_file_mib=2,
+    fleet_rounds=2,
 )
 
 
 @pytest.fixture
-def lab(tmp_path: Path, s3_endpoint: str, make_bucket: Any, s3_requests: list[tuple[str, str]]) -> Lab:
+def lab(
+    tmp_path: Path, s3_endpoint: str, make_bucket: Any, s3_requests: list[tuple[str, str]], make_staging_bucket: Any
+) -> Lab:
     # Buckets come from make_bucket, so production_is_untouched proves no scenario writes to them.
     return Lab(
         endpoint_url=s3_endpoint,
@@ -51,6 +55,7 @@ def lab(tmp_path: Path, s3_endpoint: str, make_bucket: Any, s3_requests: list[tu
         counter=lambda: len(s3_requests),
         sizes=TINY,
         new_bucket=make_bucket,
+        writable_bucket=make_staging_bucket,
     )
 
 
@@ -135,3 +140,41 @@ def test_a_hanging_production_is_asked_once(lab: Lab, demo_settings: None) -> No
     by_role = rows(sizes)
     assert by_role["hybrid"].requests == by_role["hybrid-miss"].requests == 1
     assert by_role["naive"].requests == TINY.outage_images
+
+
+def test_the_media_view_streams_a_range_without_fetching_the_rest(lab: Lab, settings: Any) -> None:
+    from benchmarks.media_view import media_view_scenarios
+
+    stream, ranged = media_view_scenarios(lab)
+    by_role = rows(stream)
+    assert by_role["floor"].requests == 0  # the direct GET is not botocore's
+    assert by_role["proxy"].requests == 1  # one GET per stream: the origin cache knows the rest
+    (row,) = ranged.rows
+    assert row.requests == 1
+    assert getattr(row, "received_bytes", None) == 1 << 20  # the S3 server sent the range, nothing more
+
+
+def test_a_warm_shared_cache_sends_no_request(lab: Lab) -> None:
+    from benchmarks.fleet import shared_cache_scenarios
+
+    for scenario in shared_cache_scenarios(lab):
+        by_role = rows(scenario)
+        assert by_role["floor"].requests == TINY.names  # a HEAD per name
+        assert by_role["in-process"].requests == by_role["redis"].requests == by_role["memcached"].requests == 0
+
+
+def test_the_fleet_scenario_runs_one_two_and_four_workers(lab: Lab) -> None:
+    from benchmarks.fleet import fleet_throughput_scenario
+
+    (scenario,) = fleet_throughput_scenario(lab)
+    assert [row.implementation for row in scenario.rows] == ["1 worker", "2 workers", "4 workers"]
+    assert [row.ops for row in scenario.rows] == [16 * TINY.fleet_rounds * workers for workers in (1, 2, 4)]
+
+
+@pytest.mark.django_db
+def test_a_page_over_the_http_layer_sends_no_request(lab: Lab, demo_settings: None) -> None:
+    from benchmarks.http_layer import http_page_scenario
+
+    (scenario,) = http_page_scenario(lab)
+    by_role = rows(scenario)
+    assert by_role["floor"].requests == by_role["cold"].requests == by_role["warm"].requests == 0

@@ -7,8 +7,6 @@ import os
 import sys
 import time
 import tracemalloc
-import uuid
-from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -334,52 +332,41 @@ def test_refuses_a_write_prefix_inside_the_production_bucket(settings: Any, prod
 # A write layer on S3 (the portable storage-API purger) -----------------------------------------
 
 
-@pytest.fixture
-def scratch_bucket(s3_admin: Any, s3_endpoint: str) -> Iterator[Bucket]:
-    """A writable bucket for an S3 write layer; removed again before the production guard looks."""
-    bucket = Bucket(client=s3_admin, endpoint_url=s3_endpoint, name=f"dev-{uuid.uuid4().hex[:12]}").create()
-    yield bucket
-    for page in s3_admin.get_paginator("list_objects_v2").paginate(Bucket=bucket.name):
-        for entry in page.get("Contents", []):
-            s3_admin.delete_object(Bucket=bucket.name, Key=entry["Key"])
-    s3_admin.delete_bucket(Bucket=bucket.name)
-
-
 def keys(bucket: Bucket) -> set[str]:
     return {entry["Key"] for entry in bucket.client.list_objects_v2(Bucket=bucket.name).get("Contents", [])}
 
 
 def test_purges_an_s3_write_layer_through_the_storage_api(
-    settings: Any, production: Bucket, scratch_bucket: Bucket
+    settings: Any, production: Bucket, staging_bucket: Bucket
 ) -> None:
-    settings.STORAGES = hybrid_storages(scratch_bucket.config(), production.config())
+    settings.STORAGES = hybrid_storages(staging_bucket.config(), production.config())
     storage = get_hybrid_storage()
     seed(storage, production)
-    assert keys(scratch_bucket) == {
+    assert keys(staging_bucket) == {
         "homes/1.jpg",
         whiteout_marker("homes/2.jpg"),
         "homes/new/4.jpg",
         "uploads/5.jpg",
     }
     out, _ = run("purge_local_media", "--noinput", "--dry-run")
-    assert len(keys(scratch_bucket)) == 4
+    assert len(keys(staging_bucket)) == 4
     out, _ = run("purge_local_media", "--noinput", "uploads/5.jpg", "homes/new")
     assert out == "Deleted 2 files from layer 'local', freed 11 bytes, removed 0 whiteouts.\n"
     out, _ = run("purge_local_media", "--noinput", "--older-than", "1d")
     assert out.startswith("Nothing to purge in layer 'local' (s3://dev-")
     run("purge_local_media", "--noinput")
-    assert keys(scratch_bucket) == set()
+    assert keys(staging_bucket) == set()
     assert storage.exists("homes/2.jpg")
 
 
-def test_disjoint_prefixes_of_one_bucket_may_be_purged(settings: Any, scratch_bucket: Bucket) -> None:
-    scratch_bucket.client.put_object(Bucket=scratch_bucket.name, Key="production/photo.jpg", Body=b"p")
+def test_disjoint_prefixes_of_one_bucket_may_be_purged(settings: Any, staging_bucket: Bucket) -> None:
+    staging_bucket.client.put_object(Bucket=staging_bucket.name, Key="production/photo.jpg", Body=b"p")
     settings.STORAGES = hybrid_storages(
-        scratch_bucket.config(location="development"), scratch_bucket.config(location="production")
+        staging_bucket.config(location="development"), staging_bucket.config(location="production")
     )
     get_hybrid_storage().top.storage.save("photo.jpg", ContentFile(b"d"))
     run("purge_local_media", "--noinput")
-    assert keys(scratch_bucket) == {"production/photo.jpg"}
+    assert keys(staging_bucket) == {"production/photo.jpg"}
 
 
 def test_a_directory_swapped_for_a_link_after_the_survey_is_not_followed(
@@ -503,9 +490,9 @@ def test_a_file_prefix_reached_through_a_link_inside_the_layer(storage: HybridSt
 
 
 def test_an_s3_write_layer_purges_what_the_confirmation_counted(
-    settings: Any, production: Bucket, scratch_bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+    settings: Any, production: Bucket, staging_bucket: Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.STORAGES = hybrid_storages(scratch_bucket.config(), production.config())
+    settings.STORAGES = hybrid_storages(staging_bucket.config(), production.config())
     storage = get_hybrid_storage()
     storage.save("old.jpg", ContentFile(b"old"))
 
@@ -516,7 +503,7 @@ def test_an_s3_write_layer_purges_what_the_confirmation_counted(
     monkeypatch.setattr("builtins.input", answer)
     out, _ = run("purge_local_media")
     assert out.startswith("Deleted 1 file from layer 'local', freed 3 bytes")
-    assert keys(scratch_bucket) == {"uploaded-while-asking.jpg"}
+    assert keys(staging_bucket) == {"uploaded-while-asking.jpg"}
 
 
 def test_shadowed_only_asks_production_once_a_file_even_with_a_confirmation(

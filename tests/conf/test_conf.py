@@ -253,7 +253,7 @@ def test_dotted_backend_taking_kwargs_is_not_second_guessed() -> None:
         ("memory://#a#b", "invalid layer name 'a#b'"),
         ("memory://?name=has space", "invalid layer name 'has space'"),
         ("memory://?name=a#b", "names its layer twice"),
-        ("file:///srv/media?credentials_env=PROD", "applies to s3:// layers only"),
+        ("file:///srv/media?credentials_env=PROD", "applies to s3://, http:// and https:// layers only"),
         ("s3://bucket?credentials_env=1BAD", "credentials_env of layer URL 's3://bucket?credentials_env=***' must be"),
     ],
 )

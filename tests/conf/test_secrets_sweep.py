@@ -25,7 +25,7 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.test import Client
 
 from hybridmedia.conf import LayerURLError, storage_from_url, storages_from_urls
-from hybridmedia.exceptions import LayerConfigurationError, LayerUnavailable
+from hybridmedia.exceptions import LayerConfigurationError, LayerMisconfigured, LayerUnavailable
 from hybridmedia.storage import HybridStorage
 
 # A "/" and a "+" mislead URL parsers (a "/" ends the authority early, a "+" decodes to a space).
@@ -222,6 +222,15 @@ BAD_URLS = [
     f"file:///srv/media?base_url=/m/&token={PLAIN}&nonsense",
     f"memory://deploy:{PLAIN}@/",
     f"memory://?auth_token={PLAIN}",
+    # HTTP(S) layers: a login in the authority or the query, a secret where a prefix goes.
+    f"https://{ACCESS_KEY}:{SLASHED}@cdn.example.com/media/",
+    f"https://{PLAIN}@cdn.example.com/media/",
+    f"http://reader:{PLAIN}@127.0.0.1:8080/media/",
+    f"https://cdn.example.com/media/?password={PLAIN}",
+    f"https://cdn.example.com/media/?auth_headers={PLAIN}",
+    f"https://cdn.example.com/media/?timeout=3&api_key={PLAIN}",
+    f"https://cdn.example.com/media/?credentials_env={quote(SLASHED, safe='')}",
+    f"https://cdn.example.com/media/?credentials_env=SWEEP&timeout=soon&token={PLAIN}",
 ]
 
 
@@ -396,4 +405,90 @@ def test_admin_pages_show_an_unreachable_layer_without_secrets(
     response = admin_client.post(DELETE_LOCAL, {"name": "homes/local-only.jpg"}, follow=True)
     assert response.status_code == 200
     assert_clean(response.content.decode(), *(str(message) for message in response.context["messages"]))
+    assert_clean(caplog.text)
+
+
+# An HTTP layer with a login ----------------------------------------------------------------------
+
+HTTP_ENVIRON = {"SWEEPHTTP_USERNAME": ACCESS_KEY, "SWEEPHTTP_PASSWORD": SLASHED, "SWEEPHTTP_HEADER_X_CDN_KEY": PLAIN}
+
+
+def http_config(base_url: str) -> dict[str, Any]:
+    """An HTTP layer whose Basic login and CDN key, read through credentials_env, are the sweep's secrets."""
+    return storages_from_urls([f"{base_url}?credentials_env=SWEEPHTTP&timeout=1"], environ=HTTP_ENVIRON)["local"]
+
+
+def test_http_credentials_from_the_environment_stay_out_of_errors() -> None:
+    for urls in (
+        ["memory://#local", "https://cdn.example.com/media/?credentials_env=SWEEPHTTP&timeout=0"],
+        ["memory://#local", "https://cdn.example.com/media/?credentials_env=SWEEPHTTP#local"],
+    ):
+        with pytest.raises(LayerURLError) as caught:
+            storages_from_urls(urls, environ=HTTP_ENVIRON)
+        assert_exception_clean(caught.value)
+    with pytest.raises(LayerURLError) as caught:
+        storages_from_urls(
+            ["memory://", "https://cdn.example.com/?credentials_env=HALF"], environ={"HALF_PASSWORD": PLAIN}
+        )
+    assert_exception_clean(caught.value)
+
+
+@pytest.mark.parametrize("where", ["closed port", "wrong login"])
+def test_an_http_layer_fails_without_secrets(
+    settings: Any,
+    local_config: dict[str, Any],
+    where: str,
+    caplog: pytest.LogCaptureFixture,
+    request: pytest.FixtureRequest,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    if where == "closed port":
+        base_url, expected = f"http://127.0.0.1:{free_port()}/media/", LayerUnavailable
+    else:
+        site = request.getfixturevalue("web_production")
+        site.put("homes/production-only.jpg", b"x")
+        base_url, expected = site.url("private/"), LayerMisconfigured
+    settings.STORAGES = {
+        "default": {"BACKEND": HYBRID, "OPTIONS": {"layers": ["local", "production"]}},
+        "local": local_config,
+        "production": http_config(base_url),
+        "staticfiles": STATICFILES,
+    }
+    from hybridmedia import get_hybrid_storage
+
+    storage = get_hybrid_storage()
+    layer = storage.layer("production").storage
+    assert_clean(repr(layer), repr(layer.deconstruct()), repr(storage.layers))  # type: ignore[attr-defined]
+    for call in ("exists", "open", "size", "get_modified_time"):
+        for _attempt in range(2):
+            with pytest.raises(expected) as caught:
+                getattr(storage, call)("homes/production-only.jpg")
+            assert_exception_clean(caught.value)
+    storage.top.storage.save("homes/production-only.jpg", ContentFile(b"a shadow, maybe"))
+    for command in [*COMMANDS, ("media_doctor",)]:
+        for verbosity in ("1", "3"):
+            stdout, stderr = StringIO(), StringIO()
+            try:
+                call_command(*command, "-v", verbosity, stdout=stdout, stderr=stderr)
+            except (CommandError, SystemExit, LayerUnavailable) as exc:
+                assert_exception_clean(exc)
+            assert_clean(stdout.getvalue(), stderr.getvalue())
+    assert_clean(caplog.text, *(record.getMessage() for record in caplog.records))
+
+
+@pytest.mark.django_db
+def test_admin_pages_show_an_http_layer_without_secrets(
+    admin_client: Client, settings: Any, local_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings.STORAGES = {
+        "default": {"BACKEND": HYBRID, "OPTIONS": {"layers": ["local", "production"]}},
+        "local": local_config,
+        "production": http_config(f"http://127.0.0.1:{free_port()}/media/"),
+        "staticfiles": STATICFILES,
+    }
+    for url in (BROWSER, f"{BROWSER}?dir=homes&q=x", f"{DETAIL}?name=homes/production-only.jpg"):
+        response = admin_client.get(url)
+        assert response.status_code in (200, 404), url
+        assert_clean(response.content.decode())
     assert_clean(caplog.text)

@@ -94,14 +94,14 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def start_demo(tmp_path: Path, demo_env: dict[str, str]) -> Iterator[Callable[[int], Demo]]:
+def start_demo(tmp_path: Path, demo_env: dict[str, str]) -> Iterator[Callable[..., Demo]]:
     started: list[Demo] = []
 
-    def start(port: int) -> Demo:
+    def start(port: int, *arguments: str) -> Demo:
         log = tmp_path / f"demo-{len(started)}.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
-                [sys.executable, "-m", "demo_project", "--port", str(port)],
+                [sys.executable, "-m", "demo_project", "--port", str(port), *arguments],
                 cwd=ROOT,
                 env=demo_env,
                 stdout=sink,
@@ -155,6 +155,22 @@ def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(
         urllib.request.urlopen(s3_origin.group(0), timeout=10)
 
 
+def test_demo_reads_production_over_http_without_credentials(start_demo: Callable[..., Demo]) -> None:
+    demo = start_demo(free_port(), "--production", "http")
+    html = demo.wait_until_up()
+    parser = Images()
+    parser.feed(html)
+    images = dict(parser.found)
+    assert set(images) == {home.name for home in seed.HOMES}
+    for alt, src in images.items():
+        status, content_type = fetch_status(urljoin(demo.url, src))
+        assert status == 200 and content_type.startswith("image/"), (alt, status, content_type)
+    assert re.search(
+        r"read over HTTP from http://127\.0\.0\.1:\d+/demo-production/, without S3 credentials", demo.output()
+    )
+    assert demo.stop(signal.SIGINT) == 0
+
+
 def test_demo_command_twice_creates_nothing_twice(start_demo: Callable[[int], Demo]) -> None:
     first = start_demo(free_port())
     first.wait_until_up()
@@ -179,3 +195,40 @@ def test_demo_command_refuses_a_busy_port(start_demo: Callable[[int], Demo]) -> 
         demo = start_demo(busy.getsockname()[1])
         assert demo.process.wait(timeout=EXIT_DEADLINE) == 2
     assert "is in use" in demo.output() and "--port" in demo.output()
+
+
+def test_demo_over_http_in_a_real_browser_shows_every_photo_and_a_placeholder(
+    start_demo: Callable[..., Demo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.admin.test_real_browser import CHROMIUM_ARGS, chromium_path
+
+    demo = start_demo(free_port(), "--production", "http")
+    demo.wait_until_up()
+    # A row whose photo production does not hold (a database dump newer than the bucket).
+    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+        database.execute(
+            "INSERT INTO homes_home (name, city, photo, created) VALUES (?, ?, ?, ?)",
+            ("Missing Mansion", "Nowhere", "homes/nowhere/missing-mansion.jpg", "2100-01-01 00:00:00"),
+        )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        statuses: dict[str, int] = {}
+        page.on("response", lambda response: statuses.__setitem__(response.url, response.status))
+        page.goto(demo.url)
+        page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+        widths = page.evaluate("Object.fromEntries(Array.from(document.images).map(i => [i.alt, i.naturalWidth]))")
+        sources = page.evaluate("Object.fromEntries(Array.from(document.images).map(i => [i.alt, i.src]))")
+        browser.close()
+    assert set(widths) == {home.name for home in seed.HOMES} | {"Missing Mansion"}
+    assert all(width > 0 for width in widths.values()), widths  # no broken image, the missing one included
+    # Every photo came through Django's media view: the browser never talked to production.
+    assert all(source.startswith(f"{demo.url}media/") for source in sources.values()), sources
+    assert statuses[sources["Missing Mansion"]] == 404  # a placeholder, marked as not found
+    assert statuses[sources[seed.HOMES[1].name]] == 200
+    assert demo.stop(signal.SIGINT) == 0

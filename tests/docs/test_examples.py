@@ -21,7 +21,7 @@ from hybridmedia.storage import HybridStorage
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-COMMANDS = ("media_origin", "media_shadows", "purge_local_media")
+COMMANDS = ("media_origin", "media_shadows", "purge_local_media", "media_pull")
 
 
 def blocks(document: Path, *languages: str) -> list[str]:

@@ -69,7 +69,7 @@ def test_the_readme_gets_a_fresh_project_to_production_media(tmp_path: Path, pro
         settings.read_text() + "\nINSTALLED_APPS += ['shop']\n" + readme_block("django-admin startproject")
     )
     urls = project / "mysite/urls.py"
-    urls.write_text(urls.read_text() + "\n" + readme_block("urlpatterns += static"))
+    urls.write_text(urls.read_text() + "\n" + readme_block("urlpatterns += media_urlpatterns"))
 
     assert "System check identified no issues" in run("check")
     run("makemigrations", "shop")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 
 from hybridmedia.storage import HybridStorage
 from tests import s3, services
@@ -19,27 +18,8 @@ from tests import s3, services
 Requests = list[tuple[str, str]]
 
 
-def cache_config(engine: str, location: str) -> dict[str, Any]:
-    backends = {
-        "redis": "django.core.cache.backends.redis.RedisCache",
-        "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
-        "locmem": "django.core.cache.backends.locmem.LocMemCache",
-    }
-    return {"BACKEND": backends[engine], "LOCATION": location}
-
-
-@pytest.fixture(params=["redis", "memcached", "locmem"])
-def shared(request: pytest.FixtureRequest, settings: Any) -> str:
-    """A ``CACHES`` alias on each engine; Redis and Memcached are real servers on 127.0.0.1."""
-    if request.param == "redis":
-        location = f"redis://127.0.0.1:{request.getfixturevalue('redis_server').port}/0"
-    elif request.param == "memcached":
-        location = f"127.0.0.1:{request.getfixturevalue('memcached_server').port}"
-    else:
-        location = "hybridmedia-tests"
-    settings.CACHES = {**settings.CACHES, "shared": cache_config(request.param, location)}
-    caches["shared"].clear()
-    return "shared"
+# Each engine: Redis and Memcached are real servers on 127.0.0.1, beside the in-process cache.
+on_every_engine = pytest.mark.parametrize("shared_cache", ["redis", "memcached", "locmem"], indirect=True)
 
 
 def two_processes(local_config: dict[str, Any], production: s3.Bucket, cache: str) -> Callable[[], HybridStorage]:
@@ -52,11 +32,12 @@ def two_processes(local_config: dict[str, Any], production: s3.Bucket, cache: st
     return process
 
 
+@on_every_engine
 def test_what_one_process_asked_the_other_knows(
-    shared: str, local_config: dict[str, Any], production: s3.Bucket, s3_requests: Requests
+    shared_cache: str, local_config: dict[str, Any], production: s3.Bucket, s3_requests: Requests
 ) -> None:
     production.put("homes/1.jpg", b"one")
-    process = two_processes(local_config, production, shared)
+    process = two_processes(local_config, production, shared_cache)
     first, second = process(), process()
     s3_requests.clear()
     assert first.exists("homes/1.jpg") and first.size("homes/1.jpg") == 3
@@ -67,14 +48,15 @@ def test_what_one_process_asked_the_other_knows(
     assert s3_requests == []
 
 
+@on_every_engine
 def test_any_valid_name_is_a_valid_key(
-    shared: str, local_config: dict[str, Any], production: s3.Bucket, s3_requests: Requests
+    shared_cache: str, local_config: dict[str, Any], production: s3.Bucket, s3_requests: Requests
 ) -> None:
     # Memcached refuses keys over 250 bytes or with spaces and control characters: keys are hashed.
     names = ["a b/ä ö.jpg", "x" * 1000, "tab-free but spaced name.jpg", "日本/写真.jpg"]
     for name in names:
         production.put(name, b"x")
-    process = two_processes(local_config, production, shared)
+    process = two_processes(local_config, production, shared_cache)
     first, second = process(), process()
     assert all(first.exists(name) for name in names)
     s3_requests.clear()
@@ -92,8 +74,7 @@ def test_a_cache_that_is_down_costs_requests_not_errors(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     closed = services.free_port()  # nothing listens there
-    location = f"redis://127.0.0.1:{closed}/0" if engine == "redis" else f"127.0.0.1:{closed}"
-    settings.CACHES = {**settings.CACHES, "down": cache_config(engine, location)}
+    settings.CACHES = {**settings.CACHES, "down": services.cache_config(engine, closed)}
     production.put("homes/1.jpg", b"one")
     hybrid = two_processes(local_config, production, "down")()
     caplog.set_level(logging.WARNING, logger="hybridmedia")

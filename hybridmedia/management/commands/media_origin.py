@@ -108,6 +108,11 @@ class Command(HybridStorageCommand):
 
     def mark(self, report: NameReport, copy: CopyFacts, storage: HybridStorage) -> str:
         if copy.layer == report.origin:
+            if report.pulled:
+                source = repr(report.pulled_from) if report.pulled_from else "an unknown layer"
+                if report.stale:
+                    return self.style.WARNING(f"serves it: pulled from {source}, STALE: the source has changed")
+                return self.style.SUCCESS(f"serves it: pulled from {source}")
             if report.shadowed:
                 return self.style.WARNING("serves it; SHADOWED: it hides the copies below")
             return self.style.SUCCESS("serves it")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from hybridmedia.describe import JSON_VERSION, Comparison, CopyFacts, Shadow, find_shadows
+from hybridmedia.describe import JSON_VERSION, Comparison, CopyFacts, Shadow, StalePull, find_shadows, find_stale_pulled
 from hybridmedia.management.base import HybridStorageCommand, format_bytes, plural
 from hybridmedia.storage import HybridStorage
 
@@ -36,6 +36,9 @@ class Command(HybridStorageCommand):
         storage = self.get_hybrid(alias)
         prefixes = self.check_prefixes(options["prefixes"])
         shadows = self.find(storage, prefixes)
+        # Pulled copies (a cache layer's) are never shadows; the stale ones are listed apart.
+        has_cache = any(layer.cache for layer in storage.layers)
+        stale = self.find_stale(storage, prefixes) if has_cache else []
         if options["json"]:
             self.write_json(
                 {
@@ -45,18 +48,40 @@ class Command(HybridStorageCommand):
                     "prefixes": prefixes,
                     "count": len(shadows),
                     "shadows": [shadow.as_json() for shadow in shadows],
+                    **({"stale_pulled": [item.as_json() for item in stale]} if has_cache else {}),
                 }
             )
         else:
             for shadow in shadows:
                 self.show(shadow)
             self.summarize(shadows, storage)
+            self.show_stale(stale)
         if shadows:
             self.exit_with_status(1)
 
     def find(self, storage: HybridStorage, prefixes: list[str]) -> list[Shadow]:
         """Return the shadows under ``prefixes``; split from ``handle()`` so tests and code can call it."""
         return sorted(find_shadows(storage, prefixes), key=lambda shadow: shadow.name)
+
+    def find_stale(self, storage: HybridStorage, prefixes: list[str]) -> list[StalePull]:
+        """Return the stale pulled copies under ``prefixes`` (their source changed since the pull)."""
+        return sorted(find_stale_pulled(storage, prefixes), key=lambda item: item.name)
+
+    def show_stale(self, stale: list[StalePull]) -> None:
+        if not stale:
+            return
+        if self.verbosity == 0:
+            for item in stale:
+                self.stdout.write(item.name)
+            return
+        self.stdout.write(
+            f"\n{plural(len(stale), 'pulled copy', 'pulled copies')} no longer "
+            f"{'matches its' if len(stale) == 1 else 'match their'} source (media_pull --refresh fetches them again):",
+            self.style.WARNING,
+        )
+        for item in stale:
+            source = repr(item.pulled_from) if item.pulled_from else "an unknown layer"
+            self.stdout.write(f"  {item.name}  (in {item.cache.name!r}, pulled from {source})")
 
     def show(self, shadow: Shadow) -> None:
         if self.verbosity == 0:

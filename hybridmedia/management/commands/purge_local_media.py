@@ -11,6 +11,7 @@ from django.core.management.base import CommandError, CommandParser
 from hybridmedia.management.base import HybridStorageCommand, format_bytes, plural
 from hybridmedia.management.durations import format_duration, parse_duration
 from hybridmedia.management.progress import ProgressBar
+from hybridmedia.pull import NoCacheLayer, Puller
 from hybridmedia.purge import WHITEOUT, Item, LayerPurger, PurgeCount, purger_for
 from hybridmedia.redaction import redact_text
 from hybridmedia.storage import HybridStorage
@@ -64,6 +65,11 @@ class Command(HybridStorageCommand):
             metavar="DURATION",
             help="Only purge files and whiteouts last modified longer ago than DURATION, e.g. 7d, 12h or 1d12h.",
         )
+        parser.add_argument(
+            "--pulled",
+            action="store_true",
+            help="Empty the cache layer (the copies media_pull made) instead of the write layer.",
+        )
 
     def set_options(self, **options: Any) -> None:
         self.interactive: bool = options["interactive"]
@@ -77,6 +83,13 @@ class Command(HybridStorageCommand):
         self.set_options(**options)
         storage = self.get_hybrid(self.alias)
         prefixes = self.check_prefixes(options["prefixes"])
+        if options["pulled"]:
+            if self.shadowed_only or self.whiteouts_only or self.older_than is not None:
+                raise CommandError(
+                    "--pulled empties the cache layer: it takes no --shadowed-only, --whiteouts-only or --older-than."
+                )
+            self.purge_pulled(storage, prefixes)
+            return
         purger = self.purger(storage, prefixes)
         # An S3 write layer is described with its endpoint_url, which may carry a login.
         where = redact_text(describe_location(storage.top.storage))
@@ -96,6 +109,43 @@ class Command(HybridStorageCommand):
             total = found.items
         result = self.purge(purger, total)
         self.log(self.summarize(result, storage) if result else nothing, 1, self.style.SUCCESS if result else None)
+
+    def purge_pulled(self, storage: HybridStorage, prefixes: list[str]) -> None:
+        """Delete the pulled copies (and their records) under ``prefixes`` from the cache layer only."""
+        try:
+            puller = Puller(storage, log=lambda message: self.log(message, 2))
+        except NoCacheLayer as exc:
+            raise CommandError(str(exc)) from exc
+        where = redact_text(describe_location(puller.cache.storage))
+        files, size = puller.purge(prefixes, dry_run=True) if self.dry_run or self.interactive else (0, 0)
+        if (self.dry_run or self.interactive) and not files:
+            self.log(f"Nothing to purge in the cache layer {puller.cache.name!r} ({where}).", 1)
+            if not self.dry_run:
+                puller.purge(prefixes)  # records and partial transfers without a copy
+            return
+        if self.dry_run:
+            self.log(
+                f"Pretended to delete {plural(files, 'pulled copy', 'pulled copies')}, "
+                f"{format_bytes(size)}, from the cache layer {puller.cache.name!r}.",
+                1,
+            )
+            return
+        if self.interactive:
+            answer = input(
+                f"\nYou have requested to empty the cache layer {puller.cache.name!r} of STORAGES[{self.alias!r}], "
+                f"at:\n\n    {where}\n\nThis will DELETE {plural(files, 'pulled copy', 'pulled copies')}, "
+                f"{format_bytes(size)}. media_pull can copy them again; the write layer and the layers below "
+                "are not touched.\nAre you sure you want to do this?\n\nType 'yes' to continue, or 'no' to cancel: "
+            )
+            if answer != "yes":
+                raise CommandError("Purge cancelled.")
+        files, size = puller.purge(prefixes)
+        self.log(
+            f"Deleted {plural(files, 'pulled copy', 'pulled copies')} from the cache layer {puller.cache.name!r}, "
+            f"freed {format_bytes(size)}.",
+            1,
+            self.style.SUCCESS,
+        )
 
     def purger(self, storage: HybridStorage, prefixes: list[str]) -> LayerPurger:
         """Return the purger for these options; split from ``handle()`` so tests and code can call it."""

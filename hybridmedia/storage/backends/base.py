@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +25,7 @@ from hybridmedia.storage.names import is_missing
 
 #: Bytes read at a time when a checksum or a comparison streams a file.
 CHUNK_SIZE = 256 * 1024
+_MD5 = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,13 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def md5_of_etag(etag: object) -> str | None:
+    """Return the MD5 an ETag spells (S3's for a single-part upload), or ``None`` for any other ETag."""
+    # A multipart upload's ETag has a "-N" suffix; a web server's (nginx: mtime-size) is no digest either.
+    value = str(etag or "").strip('"').lower()
+    return value if _MD5.fullmatch(value) else None
+
+
 def sorted_keys(directories: Iterable[str], files: Iterable[str]) -> list[str]:
     # S3's order: "a/" sorts after "a.jpg" because "/" > ".", so directories carry their slash.
     return sorted([f"{directory}/" for directory in directories] + list(files))
@@ -77,6 +87,9 @@ class StorageAdapter:
 
     #: Whether ``probe()`` costs a request (S3's HEAD) rather than a local call.
     remote = True
+    #: Whether the store can list a directory. An HTTP server cannot: listings (``listdir()``, its pages,
+    #: ``shadowed()``, the admin browser) leave such a layer out and say so; its files are found by name.
+    can_list = True
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
@@ -184,3 +197,66 @@ class StorageAdapter:
     def urls_are_deterministic(self) -> bool:
         """Return whether ``url(name)`` always gives the same answer (no signature, no expiry)."""
         return False
+
+    # As the write layer ---------------------------------------------------------------------------
+
+    def exclusive_create(self) -> AbstractContextManager[None]:
+        """Inside this block, ``storage.save()`` raises ``FileExistsError`` rather than replace a file."""
+        return contextlib.nullcontext()
+
+    def copy_from(self, source: StorageAdapter, name: str, size: int | None = None) -> bool:
+        """Copy ``name`` from ``source`` inside the store (no bytes through this process); ``False`` if it cannot."""
+        return False
+
+    # For the media view ---------------------------------------------------------------------------
+
+    def urls_are_public(self) -> bool:
+        """Return whether anyone may fetch ``url(name)`` as it is: no signature, no login behind it."""
+        return self.urls_are_deterministic()
+
+    def open_range(self, name: str, start: int = 0, length: int | None = None) -> Chunks:
+        """Open ``name`` now and return its bytes from ``start`` (``length`` of them, or to the end), chunk by chunk.
+
+        The generic way: ``seek()`` and ``read()`` on the file the storage opens. A missing name or an
+        unreachable store raises here, not while the chunks are read; memory stays at one chunk.
+        """
+        handle = self.storage.open(name, "rb")
+        try:
+            if start:
+                handle.seek(start)
+        except BaseException:
+            handle.close()
+            raise
+        return Chunks(handle, length)
+
+
+class Chunks:
+    """Iterate a stream in chunks of at most ``CHUNK_SIZE`` bytes, ``length`` in all (``None``: to its end).
+
+    ``close()`` closes the stream, also when iteration never started (a generator's ``finally`` would
+    not run then), so a response that is never read leaks nothing.
+    """
+
+    def __init__(self, stream: Any, length: int | None = None, chunk_size: int = CHUNK_SIZE) -> None:
+        self.stream = stream
+        self.remaining = length
+        self.chunk_size = chunk_size
+
+    def __iter__(self) -> Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.remaining is not None and self.remaining <= 0:
+            self.close()
+            raise StopIteration
+        size = self.chunk_size if self.remaining is None else min(self.chunk_size, self.remaining)
+        chunk: bytes = self.stream.read(size)
+        if not chunk:
+            self.close()
+            raise StopIteration
+        if self.remaining is not None:
+            self.remaining -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self.stream.close()

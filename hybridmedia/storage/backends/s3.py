@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
-import re
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,12 +21,16 @@ from storages.utils import clean_name
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.redaction import redact_text, redact_url
-from hybridmedia.storage.backends.base import Finding, ListedFiles, ListedPage, StorageAdapter
+from hybridmedia.storage.backends.base import Chunks, Finding, ListedFiles, ListedPage, StorageAdapter, md5_of_etag
 from hybridmedia.storage.cache import MISSING, Probe
 from hybridmedia.storage.names import is_missing
 
 #: The only HTTP methods a lower layer's S3 client may sign or send: the ones that change nothing.
 READ_METHODS = frozenset({"GET", "HEAD"})
+#: The largest object one CopyObject request copies (S3's limit); larger ones are copied in parts.
+SINGLE_COPY_LIMIT = 5 * 1024**3
+#: Bytes read at a time from an S3 body the media view streams.
+STREAM_CHUNK_SIZE = 1024 * 1024
 #: Host suffixes of AWS itself; there a bucket name is unique within the partition.
 _AWS_PARTITIONS = {".amazonaws.com": "aws", ".amazonaws.com.cn": "aws-cn"}
 
@@ -155,13 +159,6 @@ def misconfiguration(exc: BaseException) -> tuple[str, str] | None:
 LIST_PAGE_KEYS = 1000
 #: One ListObjects page: its keys, its objects, and whether more follow.
 Page = tuple[list[str], list[dict[str, Any]], bool]
-_MD5 = re.compile(r"[0-9a-f]{32}")
-
-
-def _etag_md5(etag: object) -> str | None:
-    # A single-part upload's ETag is the MD5 of its bytes; a multipart one has a "-N" suffix.
-    value = str(etag or "").strip('"').lower()
-    return value if _MD5.fullmatch(value) else None
 
 
 class S3Adapter(StorageAdapter):
@@ -195,7 +192,7 @@ class S3Adapter(StorageAdapter):
             exists=True,
             size=head.get("ContentLength"),
             modified=head.get("LastModified"),
-            etag=_etag_md5(head.get("ETag")),
+            etag=md5_of_etag(head.get("ETag")),
         )
 
     def stat(self, name: str) -> Probe:
@@ -226,7 +223,7 @@ class S3Adapter(StorageAdapter):
         if obj is None:
             return Probe(exists=True)
         try:
-            return Probe(exists=True, size=obj.content_length, modified=obj.last_modified, etag=_etag_md5(obj.e_tag))
+            return Probe(exists=True, size=obj.content_length, modified=obj.last_modified, etag=md5_of_etag(obj.e_tag))
         except Exception:  # The object's metadata is an optimisation only.
             return Probe(exists=True)
 
@@ -241,7 +238,7 @@ class S3Adapter(StorageAdapter):
 
     @staticmethod
     def _probe_of_entry(entry: dict[str, Any]) -> Probe:
-        return Probe(True, entry.get("Size"), entry.get("LastModified"), _etag_md5(entry.get("ETag")))
+        return Probe(True, entry.get("Size"), entry.get("LastModified"), md5_of_etag(entry.get("ETag")))
 
     def _pages(self, prefix: str, marker: str = "", max_keys: int = LIST_PAGE_KEYS) -> Iterator[Page]:
         """Yield each ``ListObjects`` page after ``marker``, asking for the next only when it is wanted.
@@ -316,11 +313,100 @@ class S3Adapter(StorageAdapter):
         probe = probe if probe is not None and probe.exists else self.probe(name)
         return probe.etag
 
+    # As the write layer ---------------------------------------------------------------------------
+
+    @contextmanager
+    def exclusive_create(self) -> Iterator[None]:
+        """Send the uploads of this thread with ``If-None-Match: *``: S3 refuses (412) to replace a key.
+
+        AWS S3 and moto honour the condition; a server that ignores it (s3rver, older MinIO)
+        replaces the key, and only the shared cache's write lock keeps two processes apart there
+        (docs/configuration.md, "A staging fleet").
+        """
+        client = self.client
+        if not getattr(client, "_hybridmedia_conditional", False):
+            condition = _if_none_match(client)
+            for operation in ("PutObject", "CompleteMultipartUpload"):
+                client.meta.events.register(f"provide-client-params.s3.{operation}", condition)
+            client._hybridmedia_conditional = True
+        _exclusive_clients.add(id(client))
+        try:
+            yield
+        except Exception as exc:
+            if _precondition_failed(exc):
+                raise FileExistsError(f"{self.storage.bucket_name!r} already holds the key.") from exc
+            raise
+        finally:
+            _exclusive_clients.discard(id(client))
+
+    def copy_from(self, source: StorageAdapter, name: str, size: int | None = None) -> bool:
+        # CopyObject: the bytes move inside the service. The write layer's credentials must be able
+        # to read the source bucket; where they cannot, the caller copies through this process.
+        if not isinstance(source, S3Adapter):
+            return False
+        if not same_service(s3_identity(self.storage)[0], s3_identity(source.storage)[0]):
+            return False
+        copy_source = {"Bucket": source.storage.bucket_name, "Key": source.key(name)}
+        target = {"Bucket": self.storage.bucket_name, "Key": self.key(name)}
+        try:
+            if size is not None and size <= SINGLE_COPY_LIMIT:
+                self.client.copy_object(CopySource=copy_source, **target)
+            else:  # a multipart copy (UploadPartCopy); it asks the source's size first
+                self.client.copy(copy_source, target["Bucket"], target["Key"])
+        except Exception as exc:
+            if is_missing(exc) or misconfiguration(exc) is not None:
+                return False
+            raise
+        return True
+
     def urls_are_deterministic(self) -> bool:
         signed = getattr(self.storage, "querystring_auth", True)
         if getattr(self.storage, "custom_domain", None):
             return not (signed and getattr(self.storage, "cloudfront_signer", None))
         return not signed
+
+    def open_range(self, name: str, start: int = 0, length: int | None = None) -> Chunks:
+        # One GET, with a Range header for a part: S3Storage's own file would download the whole
+        # object into memory (AWS_S3_MAX_MEMORY_SIZE is 0 by default) before the first byte.
+        params = {k: v for k, v in self.storage.get_object_parameters(name).items() if k.startswith("SSECustomer")}
+        if start or length is not None:
+            params["Range"] = f"bytes={start}-{'' if length is None else start + length - 1}"
+        try:
+            response = self.client.get_object(Bucket=self.storage.bucket_name, Key=self.key(name), **params)
+        except Exception as exc:
+            if is_missing(exc):
+                raise FileNotFoundError(f"{name!r} is not in bucket {self.storage.bucket_name!r}.") from exc
+            raise
+        # Larger chunks than a local file's: each one costs a trip through botocore and urllib3.
+        return Chunks(response["Body"], length, STREAM_CHUNK_SIZE)
+
+
+# Conditional writes ------------------------------------------------------------------------
+
+#: The clients (by ``id``) whose uploads run inside ``exclusive_create()``. django-storages gives each
+#: thread its own client, and s3transfer's worker threads use the calling thread's client.
+_exclusive_clients: set[int] = set()
+
+
+def _if_none_match(client: Any) -> Callable[..., None]:
+    """A ``provide-client-params`` hook for ``client``: the condition, while its thread creates exclusively."""
+    identity = id(client)
+
+    def add_condition(params: dict[str, Any], **kwargs: Any) -> None:
+        if identity in _exclusive_clients:
+            params.setdefault("IfNoneMatch", "*")
+
+    return add_condition
+
+
+def _precondition_failed(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    # 412: the key exists; 409: another conditional write to it is in flight (AWS).
+    return code in {"PreconditionFailed", "ConditionalRequestConflict"} or status in {409, 412}
 
 
 # The store's identity ----------------------------------------------------------------------
