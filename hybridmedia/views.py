@@ -74,7 +74,8 @@ def serve_media(request: HttpRequest, name: str, alias: str | None = None) -> Ht
         name = validate_name(name)
     except SuspiciousFileOperation:
         return _plain(404, "Not found.")
-    where = storage.whereabouts(name, skip_unavailable=True)
+    # As a read does: no layer below the serving copy is asked (a local or pulled file costs no request).
+    where = storage.whereabouts(name, skip_unavailable=True, serving_only=True)
     serving = where.serving
     unreachable = _unreachable_above(storage, where)
     if unreachable is not None:

@@ -428,14 +428,16 @@ class HybridStorage(Storage):
         """Return every layer that physically holds ``name``, top first, whiteouts ignored."""
         return self.whereabouts(name).holders
 
-    def whereabouts(self, name: str, *, skip_unavailable: bool = False) -> Whereabouts:
+    def whereabouts(self, name: str, *, skip_unavailable: bool = False, serving_only: bool = False) -> Whereabouts:
         """Return where ``name`` lives: every copy, the whiteout, the serving copy and shadowing.
 
         An unreachable lower layer raises ``LayerUnavailable`` (as reads do), unless
         ``skip_unavailable`` (or ``unavailable="miss"``): then it is listed in ``unknown``.
+        ``serving_only`` stops at the serving copy, as a read does (no layer below it is asked); the
+        answer then tells the serving copy, the whiteout and the outages, not shadowing or staleness.
         """
         name = validate_name(name)
-        return self._whereabouts(name, lambda layer: self._probe(layer, name), skip_unavailable)
+        return self._whereabouts(name, lambda layer: self._probe(layer, name), skip_unavailable, serving_only)
 
     def whereabouts_many(self, names: Iterable[str], *, skip_unavailable: bool = False) -> dict[str, Whereabouts]:
         """Return ``whereabouts()`` of every name, asking each lower layer once per directory where cheaper.
@@ -486,12 +488,22 @@ class HybridStorage(Storage):
                     answers[name] = probe
                     self._remember(layer, name, probe)
 
-    def _whereabouts(self, name: str, lower_answer: Callable[[Layer], Probe], skip_unavailable: bool) -> Whereabouts:
+    def _whereabouts(
+        self,
+        name: str,
+        lower_answer: Callable[[Layer], Probe],
+        skip_unavailable: bool,
+        serving_only: bool = False,
+    ) -> Whereabouts:
         copies = []
         if self._top_exists(name):
             copies.append(Copy(self.top, self.top.adapter.stat(name)))
         unknown: dict[str, LayerUnavailable] = {}
-        for layer in self.lower_layers:
+        # Stopping early: the top layer's copy serves, or a whiteout hides every lower one.
+        done = serving_only and (bool(copies) or self._is_whited_out(name))
+        for layer in () if done else self.lower_layers:
+            if serving_only and copies:
+                break
             try:
                 answer = lower_answer(layer)
             except LayerUnavailable as exc:
@@ -503,7 +515,7 @@ class HybridStorage(Storage):
                 copies.append(Copy(layer, answer))
         cached = next((copy.layer for copy in copies if copy.layer.cache), None)
         pulled = read_record(cached, name) if cached is not None else None
-        return Whereabouts(name, tuple(copies), self._is_whited_out(name), unknown, pulled)
+        return Whereabouts(name, tuple(copies), self._is_whited_out(name), unknown, pulled, complete=not serving_only)
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the copy ``name`` is served from hides a copy in a layer below it."""

@@ -69,6 +69,9 @@ class Whereabouts:
     whited_out: bool
     unknown: dict[str, LayerUnavailable] = field(default_factory=dict)
     pulled: PullRecord | None = None
+    #: ``False`` when only the serving copy was looked for (``whereabouts(serving_only=True)``): the
+    #: copies below it are unknown, so ``hidden``, ``shadowed`` and ``stale`` cannot be told.
+    complete: bool = True
 
     @property
     def holders(self) -> list[Layer]:
@@ -92,6 +95,7 @@ class Whereabouts:
     @property
     def hidden(self) -> tuple[Copy, ...]:
         """The copies the hybrid does not serve: below the serving copy, or all of them behind a whiteout."""
+        self._require_complete("hidden")
         serving = self.serving
         if serving is None:
             return self.copies if self.whited_out else ()
@@ -124,12 +128,17 @@ class Whereabouts:
         """
         if self.pulled_copy is None:
             return None
+        self._require_complete("stale")
         if self.pulled is None:
             return True
         if self.pulled.layer in self.unknown:
             return None
         source = next((copy for copy in self.copies if copy.layer.name == self.pulled.layer), None)
         return not self.pulled.matches(source.probe if source is not None else None)
+
+    def _require_complete(self, what: str) -> None:
+        if not self.complete:
+            raise ValueError(f"{what} is not known: whereabouts({self.name!r}) looked for the serving copy only.")
 
     @property
     def found(self) -> bool:

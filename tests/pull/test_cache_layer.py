@@ -206,3 +206,16 @@ def test_a_cache_layer_that_shares_files_with_another_layer_is_refused(local: Pa
         hybrid.top  # noqa: B018 - builds the layers
     assert getattr(error.value, "check_id", None) == "hybridmedia.E016"
     assert "a pull into 'pulled' (or emptying it) would change 'production'" in str(error.value)
+
+
+def test_the_media_view_serves_a_pulled_copy_without_asking_production(
+    settings: Any, storage: HybridStorage, production: Bucket, s3_requests: list[tuple[str, str]]
+) -> None:
+    production.put("homes/1.jpg", b"pulled house")
+    run("media_pull", "homes")
+    settings.ROOT_URLCONF = "tests.views.urls"
+    settings.DEBUG = True
+    s3_requests.clear()
+    response = Client().get("/media/homes/1.jpg")
+    assert b"".join(response.streaming_content) == b"pulled house"  # type: ignore[attr-defined]
+    assert response["X-Hybridmedia-Layer"] == "pulled" and s3_requests == []

@@ -268,3 +268,22 @@ def test_a_backend_without_an_adapter_gets_the_same_answers(local_config: dict[s
     assert hybrid.url("e.jpg") == "https://files.example/e.jpg"
     with pytest.raises(ReadOnlyLayerError):
         production.storage.save("new.jpg", ContentFile(b"x"))
+
+
+def test_serving_only_stops_at_the_serving_copy_and_says_what_it_cannot_tell(
+    hybrid: HybridStorage, production: s3.Bucket, s3_requests: list[tuple[str, str]]
+) -> None:
+    production.put("homes/1.jpg", b"production")
+    hybrid.top.storage.save("homes/1.jpg", ContentFile(b"local edit"))
+    s3_requests.clear()
+    quick = hybrid.whereabouts("homes/1.jpg", serving_only=True)
+    assert quick.origin == hybrid.top and s3_requests == []  # production was not asked
+    with pytest.raises(ValueError, match="looked for the serving copy only"):
+        quick.shadowed  # noqa: B018 - the property is the question
+    full = hybrid.whereabouts("homes/1.jpg")
+    assert full.shadowed and len(s3_requests) == 1
+    hybrid.delete("homes/1.jpg")
+    hybrid.delete("homes/1.jpg")  # now whited out
+    s3_requests.clear()
+    gone = hybrid.whereabouts("homes/1.jpg", serving_only=True)
+    assert gone.serving is None and gone.whited_out and s3_requests == []

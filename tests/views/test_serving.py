@@ -238,6 +238,16 @@ class TestLowerLayers:
         assert client.head("/media/photos/1.jpg").status_code == 200
         assert [method for method, _ in s3_requests] == ["HEAD", "GET"]  # 304 and HEAD: no request at all
 
+    def test_a_local_copy_costs_no_request_to_production(
+        self, media: HybridStorage, production: s3.Bucket, client: Client, s3_requests: list[Any]
+    ) -> None:
+        # As a read does, the view stops at the serving copy: production is not asked about it.
+        production.put("photos/1.jpg", b"production bytes")
+        save_local(media, "photos/1.jpg", b"local edit")
+        s3_requests.clear()
+        assert body(client.get("/media/photos/1.jpg")) == b"local edit"
+        assert s3_requests == []
+
     @pytest.mark.parametrize("serve", ["proxy"])
     def test_a_proxied_layer_s_url_leads_to_the_view(
         self, media: HybridStorage, production: s3.Bucket, client: Client, settings: Any
