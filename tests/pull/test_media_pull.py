@@ -144,6 +144,31 @@ def test_pulls_the_files_a_models_rows_use(
     assert object_gets(s3_requests, production.name) == ["homes/4.jpg"]
 
 
+@pytest.mark.django_db
+def test_latest_follows_the_model_s_get_latest_by(
+    storage: HybridStorage, production: Bucket, pulled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # Created in one order, dated in the other: "most recent" is the newest date, not the highest id.
+    for number in range(3):
+        production.put(f"homes/{number}.jpg", f"photo {number}".encode())
+        Home.objects.create(
+            name=f"Home {number}",
+            city="X",
+            photo=f"homes/{number}.jpg",
+            created=timezone.now() - timedelta(days=number),
+        )
+    monkeypatch.setattr(Home._meta, "get_latest_by", "created")
+    run("media_pull", "--model", "homes.Home", "--latest", "1")
+    assert pulled_files(pulled) == {"homes/0.jpg": b"photo 0"}
+    monkeypatch.setattr(Home._meta, "get_latest_by", ["-created"])  # the oldest is the "latest" now
+    run("media_pull", "--model", "homes.Home", "--latest", "1")
+    assert set(pulled_files(pulled)) == {"homes/0.jpg", "homes/2.jpg"}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -61,7 +61,12 @@ class Command(HybridStorageCommand):
             metavar="LOOKUP=VALUE",
             help='Only the rows matching this queryset filter, e.g. "city=Amsterdam" (repeatable; all must match).',
         )
-        parser.add_argument("--latest", type=int, metavar="N", help="Only the N most recent rows (by primary key).")
+        parser.add_argument(
+            "--latest",
+            type=int,
+            metavar="N",
+            help="Only the N most recent rows (by the model's Meta.get_latest_by, else the primary key).",
+        )
         parser.add_argument(
             "--max-size",
             type=self._size,
@@ -178,7 +183,7 @@ class Command(HybridStorageCommand):
             except (FieldError, ValueError, ValidationError) as exc:
                 raise CommandError(f"--filter {item!r}: {exc}") from exc
         if latest is not None:
-            queryset = queryset.order_by("-pk")[:latest]
+            queryset = queryset.order_by(*_newest_first(model))[:latest]
         names = queryset.values_list(*(field.attname for field in fields))
         try:
             for row in names.iterator(chunk_size=2000):
@@ -248,3 +253,12 @@ class Command(HybridStorageCommand):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("Run it through manage.py: python manage.py media_pull --help")
+
+
+def _newest_first(model: Any) -> list[str]:
+    """The ordering that puts a model's most recent rows first: ``Meta.get_latest_by`` reversed, else ``-pk``."""
+    latest_by = model._meta.get_latest_by
+    if not latest_by:
+        return ["-pk"]
+    fields = [latest_by] if isinstance(latest_by, str) else list(latest_by)
+    return [field[1:] if field.startswith("-") else f"-{field}" for field in fields]
