@@ -201,6 +201,7 @@ def test_demo_over_http_in_a_real_browser_shows_every_photo_and_a_placeholder(
     start_demo: Callable[..., Demo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sqlite3
+    from contextlib import closing
 
     from playwright.sync_api import sync_playwright
 
@@ -209,7 +210,7 @@ def test_demo_over_http_in_a_real_browser_shows_every_photo_and_a_placeholder(
     demo = start_demo(free_port(), "--production", "http")
     demo.wait_until_up()
     # A row whose photo production does not hold (a database dump newer than the bucket).
-    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+    with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as database, database:
         database.execute(
             "INSERT INTO homes_home (name, city, photo, created) VALUES (?, ?, ?, ?)",
             ("Missing Mansion", "Nowhere", "homes/nowhere/missing-mansion.jpg", "2100-01-01 00:00:00"),
