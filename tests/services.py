@@ -149,13 +149,28 @@ class NginxServer(LocalServer):
         }
 
     def requests(self, prefix: str = "/") -> list[tuple[str, str, int]]:
-        """The requests nginx logged so far whose path starts with ``prefix``: ``(method, path, status)``."""
+        """The requests nginx logged so far whose path starts with ``prefix``: ``(method, path, status)``.
+
+        nginx writes a request's line after the response went out, so a client may have its answer
+        before the line exists: wait until the log has stopped growing for a moment.
+        """
+        self._wait_for_quiet_log()
         logged = []
         for line in self.access_log.read_text().splitlines() if self.access_log.exists() else []:
             method, path, status, _sent = line.split(" ")
             if path.startswith(prefix):
                 logged.append((method, path, int(status)))
         return logged
+
+    def _wait_for_quiet_log(self, quiet: float = 0.1, limit: float = 5.0) -> None:
+        deadline = time.monotonic() + limit
+        size = -1
+        while time.monotonic() < deadline:
+            now = self.access_log.stat().st_size if self.access_log.exists() else 0
+            if now == size:
+                return
+            size = now
+            time.sleep(quiet)
 
 
 def nginx_server(directory: Path) -> NginxServer:
