@@ -5,12 +5,9 @@ The servers are the real ones of the test suite (``tests/services.py``), started
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from django.test import override_settings
@@ -98,7 +95,10 @@ def fleet_throughput_scenario(lab: Lab) -> list[Scenario]:
                     "read_bytes": "read through by every worker",
                     "out": out,
                 }
-                records = run_fleet(config, workers)
+                codes = worker.run(config, workers)
+                if codes != [0] * workers:
+                    raise RuntimeError(f"a fleet worker failed: exit codes {codes}")
+                records = worker.records(config, workers)
             operations = sum(record["operations"] for record in records)
             seconds = max(record["seconds"] for record in records)
             label = f"{workers} worker{'s' if workers > 1 else ''}"
@@ -111,17 +111,3 @@ def fleet_throughput_scenario(lab: Lab) -> list[Scenario]:
                 note=f"{operations / seconds:.0f} operations/s; requests are sent by the workers, not counted here",
             )
     return [scenario]
-
-
-def run_fleet(config: dict[str, Any], workers: int) -> list[dict[str, Any]]:
-    """Run ``workers`` worker processes to the end; return what each did."""
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(workers)
-    processes = [context.Process(target=worker.work, args=(config, number, barrier)) for number in range(workers)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=600)
-    if any(process.exitcode != 0 for process in processes):
-        raise RuntimeError(f"a fleet worker failed: exit codes {[process.exitcode for process in processes]}")
-    return [json.loads((Path(config["out"]) / f"worker-{number}.json").read_text()) for number in range(workers)]

@@ -12,7 +12,7 @@ from hybridmedia.storage.backends.base import as_utc
 from hybridmedia.storage.model import COMPARE_MAX_BYTES, Whereabouts, compare
 from hybridmedia.storage.model import Copy as ModelCopy
 from hybridmedia.storage.names import PULLED_DIR
-from hybridmedia.storage.walk import walk_files
+from hybridmedia.storage.walk import new_names_in_batches, walk_files
 
 #: Version of the JSON documents the commands print; bumped only for incompatible changes.
 JSON_VERSION = 1
@@ -199,15 +199,9 @@ def find_stale_pulled(storage: HybridStorage, prefixes: Iterable[str] = ("",)) -
         if not layer.cache:
             continue
         for prefix in prefixes:
-            batch: list[str] = []
-            for name in walk_files(layer.storage, prefix.strip("/"), skip=PULLED_DIR):
-                if name not in seen:
-                    seen.add(name)
-                    batch.append(name)
-                if len(batch) >= STALE_BATCH:
-                    yield from _stale_among(storage, batch)
-                    batch = []
-            yield from _stale_among(storage, batch)
+            names = walk_files(layer.storage, prefix.strip("/"), skip=PULLED_DIR)
+            for batch in new_names_in_batches(names, seen, STALE_BATCH):
+                yield from _stale_among(storage, batch)
 
 
 def _stale_among(storage: HybridStorage, names: list[str]) -> Iterator[StalePull]:

@@ -103,6 +103,11 @@ class HybridStorageCommand(BaseCommand):
             ) from exc
 
     @staticmethod
+    def add_prefixes_argument(parser: CommandParser, help: str) -> None:  # noqa: A002 - argparse's name
+        """Add the positional ``PREFIX ...`` directories that ``check_prefixes()`` validates."""
+        parser.add_argument("prefixes", nargs="*", metavar="PREFIX", help=help)
+
+    @staticmethod
     def check_prefixes(prefixes: Iterable[str]) -> list[str]:
         """Return the validated, de-duplicated ``prefixes`` (``[""]`` for all), or a ``CommandError``."""
         try:

@@ -62,7 +62,7 @@ from hybridmedia.storage.names import (
     whiteout_marker,
 )
 from hybridmedia.storage.pulled import read_record, store_copy
-from hybridmedia.storage.walk import walk_files
+from hybridmedia.storage.walk import new_names_in_batches, walk_files
 
 T = TypeVar("T")
 
@@ -499,8 +499,9 @@ class HybridStorage(Storage):
         if self._top_exists(name):
             copies.append(Copy(self.top, self.top.adapter.stat(name)))
         unknown: dict[str, LayerUnavailable] = {}
+        whited_out = self._is_whited_out(name)
         # Stopping early: the top layer's copy serves, or a whiteout hides every lower one.
-        done = serving_only and (bool(copies) or self._is_whited_out(name))
+        done = serving_only and (bool(copies) or whited_out)
         for layer in () if done else self.lower_layers:
             if serving_only and copies:
                 break
@@ -515,7 +516,7 @@ class HybridStorage(Storage):
                 copies.append(Copy(layer, answer))
         cached = next((copy.layer for copy in copies if copy.layer.cache), None)
         pulled = read_record(cached, name) if cached is not None else None
-        return Whereabouts(name, tuple(copies), self._is_whited_out(name), unknown, pulled, complete=not serving_only)
+        return Whereabouts(name, tuple(copies), whited_out, unknown, pulled, complete=not serving_only)
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the copy ``name`` is served from hides a copy in a layer below it."""
@@ -536,15 +537,9 @@ class HybridStorage(Storage):
             if skip_unlisted(layer) or layer.cache:  # unlisted; or pulled copies, which never shadow
                 continue
             skip = WHITEOUT_DIR if layer.writable else None
-            batch: list[str] = []
-            for name in walk_files(layer.storage, prefix.strip("/"), skip=skip):
-                if name not in seen:
-                    seen.add(name)
-                    batch.append(name)
-                if len(batch) >= SHADOW_BATCH:
-                    yield from self._shadowed_among(batch)
-                    batch = []
-            yield from self._shadowed_among(batch)
+            names = walk_files(layer.storage, prefix.strip("/"), skip=skip)
+            for batch in new_names_in_batches(names, seen, SHADOW_BATCH):
+                yield from self._shadowed_among(batch)
 
     def _shadowed_among(self, names: list[str]) -> Iterator[str]:
         for name, where in self.whereabouts_many(names).items():

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.core.files.storage import Storage
 
 from hybridmedia.storage.names import is_missing
+
+
+def new_names_in_batches(names: Iterable[str], seen: set[str], size: int) -> Iterator[list[str]]:
+    """Yield the ``names`` not in ``seen`` (adding them to it) in lists of at most ``size``."""
+    batch: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            batch.append(name)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def walk_files(storage: Storage, path: str = "", skip: str | None = None) -> Iterator[str]:

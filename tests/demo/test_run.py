@@ -124,20 +124,23 @@ def fetch_status(url: str) -> tuple[int, str]:
         return response.status, response.headers["Content-Type"]
 
 
-def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(
-    start_demo: Callable[[int], Demo], tmp_path: Path
-) -> None:
-    demo = start_demo(free_port())
-    html = demo.wait_until_up()
-
+def every_photo_loads(demo: Demo) -> dict[str, str]:
+    """Wait for the demo's page, check that it shows every seeded home's photo and each one loads; return them."""
     parser = Images()
-    parser.feed(html)
+    parser.feed(demo.wait_until_up())
     images = dict(parser.found)
     assert set(images) == {home.name for home in seed.HOMES}
     for alt, src in images.items():
         status, content_type = fetch_status(urljoin(demo.url, src))
-        assert status == 200, alt
-        assert content_type.startswith("image/"), (alt, content_type)
+        assert status == 200 and content_type.startswith("image/"), (alt, status, content_type)
+    return images
+
+
+def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(
+    start_demo: Callable[[int], Demo], tmp_path: Path
+) -> None:
+    demo = start_demo(free_port())
+    images = every_photo_loads(demo)
     # The shadowing local file is served by Django from the temp media folder, the rest by S3.
     local = [src for src in images.values() if src.startswith("/media/")]
     assert local == [f"/media/{seed.SHADOWED.key}"]
@@ -157,14 +160,7 @@ def test_demo_command_serves_the_seeded_homes_and_stops_cleanly(
 
 def test_demo_reads_production_over_http_without_credentials(start_demo: Callable[..., Demo]) -> None:
     demo = start_demo(free_port(), "--production", "http")
-    html = demo.wait_until_up()
-    parser = Images()
-    parser.feed(html)
-    images = dict(parser.found)
-    assert set(images) == {home.name for home in seed.HOMES}
-    for alt, src in images.items():
-        status, content_type = fetch_status(urljoin(demo.url, src))
-        assert status == 200 and content_type.startswith("image/"), (alt, status, content_type)
+    every_photo_loads(demo)
     assert re.search(
         r"read over HTTP from http://127\.0\.0\.1:\d+/demo-production/, without S3 credentials", demo.output()
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +37,9 @@ def test_four_workers_lose_nothing_and_agree(
         "read_bytes": READ_BYTES,
         "out": str(tmp_path),
     }
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    processes = [context.Process(target=worker.work, args=(config, number, barrier)) for number in range(WORKERS)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=300)
-    assert [process.exitcode for process in processes] == [0] * WORKERS
+    assert worker.run(config, WORKERS) == [0] * WORKERS
 
-    records = [json.loads((tmp_path / f"worker-{number}.json").read_text()) for number in range(WORKERS)]
+    records = worker.records(config, WORKERS)
     uploads = {name: content for record in records for name, content in record["uploads"].items()}
     every_name = [name for record in records for name in [*record["uploads"], *record["hot_uploads"]]]
     # No two uploads share a name (forty saves of "uploads/same.jpg" and the hot names among them).

@@ -102,3 +102,22 @@ def work(config: dict[str, Any], worker: int, barrier: Any) -> None:
         "hot": {name: hybrid.exists(name) for name in HOT},
     }
     (out / f"seen-{worker}.json").write_text(json.dumps(seen))
+
+
+def run(config: dict[str, Any], workers: int) -> list[int | None]:
+    """Run ``workers`` spawned worker processes to the end; return their exit codes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(workers)
+    processes = [context.Process(target=work, args=(config, number, barrier)) for number in range(workers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=600)
+    return [process.exitcode for process in processes]
+
+
+def records(config: dict[str, Any], workers: int) -> list[dict[str, Any]]:
+    """What each worker did, as it wrote it."""
+    return [json.loads((Path(config["out"]) / f"worker-{number}.json").read_text()) for number in range(workers)]

@@ -444,6 +444,10 @@ def test_the_read_only_guard_applies(hybrid: HybridStorage, site: services.Site)
             layer.pool.request(method, f"{site.base_url}homes/1.jpg")  # type: ignore[attr-defined]
     with pytest.raises(NotImplementedError, match="copies it to the write layer"):
         hybrid.path("homes/1.jpg")
+    with hybrid.open("homes/1.jpg") as served:  # what the hybrid hands out from the HTTP layer
+        for attempt in (lambda: served.write(b"x"), lambda: served.file.write(b"x"), lambda: served.open("wb")):
+            with pytest.raises(ReadOnlyLayerError):
+                attempt()
     with pytest.raises(ReadOnlyLayerError):
         HTTPStorage(base_url=site.base_url).save("x.jpg", ContentFile(b"x"))
     assert all(method in ("GET", "HEAD") for method, _path, _status in site.requests())

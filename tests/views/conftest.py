@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,23 @@ def body(response: Any) -> bytes:
     if response.streaming:
         return b"".join(response.streaming_content)
     return bytes(response.content)
+
+
+def three_layer_site(
+    settings: Any, local_config: dict[str, Any], staging: s3.Bucket, production: s3.Bucket
+) -> HybridStorage:
+    """``local`` over a proxied ``staging`` bucket over a public (redirected) ``production`` bucket."""
+    from demo_project.embedded_s3 import public_read_policy
+
+    # Production is public, as behind a CDN: a browser can follow the redirect.
+    production.client.put_bucket_policy(Bucket=production.name, Policy=json.dumps(public_read_policy(production.name)))
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": HYBRID,
+            "OPTIONS": {"layers": ["local", {"name": "staging", "storage": "staging", "serve": "proxy"}, "production"]},
+        },
+        "local": local_config,
+        "staging": staging.config(),
+        "production": production.config(),
+    }
+    return get_hybrid_storage()

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 import urllib3
 from django.urls import include, path
 
-from demo_project.embedded_s3 import public_read_policy
-from hybridmedia import get_hybrid_storage
 from hybridmedia.storage import HybridStorage
 from tests import s3
-from tests.views.conftest import save_local
+from tests.views.conftest import save_local, three_layer_site
 
 DATA = bytes(range(256)) * 64
 
@@ -33,20 +30,9 @@ def site(
 ) -> tuple[str, HybridStorage]:
     """local over a proxied ``staging`` bucket over a public, redirected ``production`` bucket."""
     staging = make_bucket()
-    # Production is public, as behind a CDN: the browser (here urllib3) can follow the redirect.
-    production.client.put_bucket_policy(Bucket=production.name, Policy=json.dumps(public_read_policy(production.name)))
     staging.put("staged.bin", DATA)
     production.put("public.bin", DATA)
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "hybridmedia.storage.HybridStorage",
-            "OPTIONS": {"layers": ["local", {"name": "staging", "storage": "staging", "serve": "proxy"}, "production"]},
-        },
-        "local": local_config,
-        "staging": staging.config(),
-        "production": production.config(),
-    }
-    media = get_hybrid_storage()
+    media = three_layer_site(settings, local_config, staging, production)
     save_local(media, "local.bin", DATA)
     return f"{live_server.url}/files/", media
 

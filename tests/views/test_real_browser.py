@@ -7,7 +7,6 @@ missing name, never the broken-image icon.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,11 +16,9 @@ from django.urls import include, path
 from django.utils.html import escape
 from playwright.sync_api import Browser, sync_playwright
 
-from demo_project.embedded_s3 import public_read_policy
-from hybridmedia import get_hybrid_storage
 from tests import s3
 from tests.admin.test_real_browser import CHROMIUM_ARGS, chromium_path
-from tests.views.conftest import image, save_local
+from tests.views.conftest import image, save_local, three_layer_site
 
 IMAGES = ["local.png", "staged.jpg", "public.png", "missing.jpg", "missing_120x90.jpg"]
 
@@ -50,17 +47,8 @@ def site(settings: Any, local_config: dict[str, Any], production: s3.Bucket, mak
     staging = make_bucket()
     staging.put("staged.jpg", image((50, 40), (200, 150, 60), "JPEG"))
     production.put("public.png", image((60, 45), (90, 160, 90)))
-    production.client.put_bucket_policy(Bucket=production.name, Policy=json.dumps(public_read_policy(production.name)))
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "hybridmedia.storage.HybridStorage",
-            "OPTIONS": {"layers": ["local", {"name": "staging", "storage": "staging", "serve": "proxy"}, "production"]},
-        },
-        "local": local_config,
-        "staging": staging.config(),
-        "production": production.config(),
-    }
-    save_local(get_hybrid_storage(), "local.png", image((40, 30), (52, 120, 190)))
+    media = three_layer_site(settings, local_config, staging, production)
+    save_local(media, "local.png", image((40, 30), (52, 120, 190)))
 
 
 def natural_widths(browser: Browser, live_server: Any) -> dict[str, int]:

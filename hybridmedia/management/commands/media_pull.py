@@ -42,11 +42,8 @@ class Command(HybridStorageCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "prefixes",
-            nargs="*",
-            metavar="PREFIX",
-            help="Pull the files under these directories (default: everything, unless --model is given).",
+        self.add_prefixes_argument(
+            parser, "Pull the files under these directories (default: everything, unless --model is given)."
         )
         parser.add_argument(
             "--model",

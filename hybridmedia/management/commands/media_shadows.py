@@ -19,12 +19,7 @@ class Command(HybridStorageCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "prefixes",
-            nargs="*",
-            metavar="PREFIX",
-            help="Only look under these directories (default: everywhere).",
-        )
+        self.add_prefixes_argument(parser, "Only look under these directories (default: everywhere).")
         parser.add_argument(
             "--json",
             action="store_true",

@@ -29,12 +29,7 @@ class Command(HybridStorageCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "prefixes",
-            nargs="*",
-            metavar="PREFIX",
-            help="Only purge under these directories (default: everything).",
-        )
+        self.add_prefixes_argument(parser, "Only purge under these directories (default: everything).")
         parser.add_argument(
             "--noinput",
             "--no-input",

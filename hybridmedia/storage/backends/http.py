@@ -32,7 +32,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from hybridmedia.exceptions import ReadOnlyLayerError
-from hybridmedia.redaction import has_userinfo, redact_text, redact_url
+from hybridmedia.redaction import has_userinfo, redact_text, redact_url, redact_value
 from hybridmedia.storage.backends.base import Chunks, Finding, ListedFiles, ListedPage, StorageAdapter, md5_of_etag
 from hybridmedia.storage.cache import MISSING, Probe
 
@@ -188,7 +188,9 @@ def _length(value: str | None) -> int | None:
 
 def _seconds(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ImproperlyConfigured(f"HTTPStorage's {name} must be a number of seconds above 0, got {value!r}.")
+        raise ImproperlyConfigured(
+            f"HTTPStorage's {name} must be a number of seconds above 0, got {redact_value(name, value)}."
+        )
     return float(value)
 
 
@@ -237,7 +239,8 @@ class HTTPStorage(Storage):
         self.forbidden_is_missing = bool(forbidden_is_missing)
         if isinstance(max_redirects, bool) or not isinstance(max_redirects, int) or max_redirects < 0:
             raise ImproperlyConfigured(
-                f"HTTPStorage's max_redirects must be a whole number of at least 0, got {max_redirects!r}."
+                "HTTPStorage's max_redirects must be a whole number of at least 0, "
+                f"got {redact_value('max_redirects', max_redirects)}."
             )
         self.max_redirects = max_redirects
         self.verify = bool(verify)
