@@ -1,4 +1,4 @@
-"""The servers the benchmarks talk to: moto's S3 in a child process, and a production that hangs.
+"""The servers the benchmarks talk to: moto's S3 in a child process, a production that hangs, and nginx.
 
 moto runs in its own process (``MotoEndpoint`` from ``tests/s3.py``, started by ``python -m
 benchmarks.servers``) so that its CPU time and memory are not counted as the storage's: on a
@@ -15,8 +15,11 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,6 +106,57 @@ class HangingServer:
         self.sock.close()
         for connection in self.connections:
             connection.close()
+
+
+#: nginx as a reverse proxy in front of the S3 server, its buffers sized for large bodies: a relay written
+#: in C, the reference for what any relay reaches on this machine (``benchmarks/media_view.py``).
+NGINX_PROXY_CONFIG = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    upstream origin {{ server {upstream}; keepalive 4; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host {upstream};
+            proxy_buffers 16 1m;
+            proxy_buffer_size 1m;
+            proxy_busy_buffers_size 2m;
+            proxy_max_temp_file_size 0;
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx_proxy(upstream_url: str, directory: Path) -> Iterator[str]:
+    """Run Debian's nginx as a reverse proxy to ``upstream_url``; yield its base URL."""
+    from tests.services import LocalServer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "nginx.conf"
+    server = LocalServer("nginx", ["-p", str(directory), "-c", str(config), "-e", str(directory / "error.log")])
+    upstream = urlsplit(upstream_url).netloc
+    config.write_text(NGINX_PROXY_CONFIG.format(directory=directory, upstream=upstream, port=server.port))
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

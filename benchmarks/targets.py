@@ -144,6 +144,14 @@ def verdicts(scenarios: dict[str, Scenario]) -> Iterator[Verdict]:
         )
 
 
+def _reference(scenario: Scenario, direct: Row) -> str:
+    """The throughput nginx reached as a reverse proxy in the same run, for scale."""
+    nginx = scenario.row("nginx")
+    if nginx is None or not nginx.per_op:
+        return ""
+    return f" (nginx as a reverse proxy: {direct.per_op / nginx.per_op:.2f}×)"
+
+
 def media_view_verdicts(scenarios: dict[str, Scenario]) -> Iterator[Verdict]:
     rows = _rows(scenarios, "view-stream", "floor", "proxy", "proxy-small")
     if rows:
@@ -155,7 +163,18 @@ def media_view_verdicts(scenarios: dict[str, Scenario]) -> Iterator[Verdict]:
             "peak memory independent of the file size",
             throughput >= 0.8 and big <= 2 * max(little, 1 << 20),
             f"{format_time(proxy.per_op)} against {format_time(direct.per_op)} direct = {throughput:.2f}× the "
-            f"throughput; peak {format_bytes(big)} for the big file, {format_bytes(little)} for one a fifth its size",
+            f"throughput{_reference(scenarios['view-stream'], direct)}; peak {format_bytes(big)} for the big file, "
+            f"{format_bytes(little)} for one a fifth its size",
+        )
+    rows = _rows(scenarios, "view-stream-http", "floor", "proxy")
+    if rows:
+        direct, proxy = rows
+        throughput = direct.per_op / proxy.per_op if proxy.per_op else float("inf")
+        yield Verdict(
+            "The same stream from an HTTP layer: at least 0.8× the throughput of a direct GET of its URL",
+            throughput >= 0.8,
+            f"{format_time(proxy.per_op)} against {format_time(direct.per_op)} direct = {throughput:.2f}× the "
+            f"throughput",
         )
     rows = _rows(scenarios, "view-range", "range")
     if rows:

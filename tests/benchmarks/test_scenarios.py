@@ -145,10 +145,13 @@ def test_a_hanging_production_is_asked_once(lab: Lab, demo_settings: None) -> No
 def test_the_media_view_streams_a_range_without_fetching_the_rest(lab: Lab, settings: Any) -> None:
     from benchmarks.media_view import media_view_scenarios
 
-    stream, ranged = media_view_scenarios(lab)
+    stream, over_http, ranged = media_view_scenarios(lab)
     by_role = rows(stream)
     assert by_role["floor"].requests == 0  # the direct GET is not botocore's
     assert by_role["proxy"].requests == 1  # one GET per stream: the origin cache knows the rest
+    assert by_role["nginx"].requests == 0 and by_role["nginx"].seconds > 0  # the reference relay ran
+    assert {row.role for row in over_http.rows} == {"floor", "proxy"}
+    assert rows(over_http)["proxy"].requests == 0  # the HTTP layer reads the public URL: no S3 API call
     (row,) = ranged.rows
     assert row.requests == 1
     assert getattr(row, "received_bytes", None) == 1 << 20  # the S3 server sent the range, nothing more

@@ -286,6 +286,16 @@ def test_a_body_shorter_than_its_content_length_raises(
     assert f"of {server.size:,} bytes" in str(caught.value)
 
 
+@pytest.mark.parametrize("behaviour", ["die", "short"])
+def test_a_relayed_body_shorter_than_its_content_length_raises(scripted: Any, behaviour: str) -> None:
+    # The media view's way (open_range, read1: the bytes as they arrive) checks the length too.
+    server = scripted(behaviour)
+    chunks = HTTPAdapter(HTTPStorage(base_url=f"{server.url}/media/")).open_range("homes/1.jpg")
+    with pytest.raises(HTTPIncompleteBody, match=f"ended after .* of {server.size:,} bytes"):
+        for _ in chunks:
+            pass
+
+
 # Outages: exactly as for S3 ----------------------------------------------------------------------------
 
 

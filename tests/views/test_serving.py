@@ -334,21 +334,26 @@ class TestLowerLayers:
 
 
 def count_s3_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the bytes of every body read from the S3 server."""
+    """Record the bytes of every body read from the S3 server: as the view relays it, or as read."""
     import botocore.response
 
+    from hybridmedia.storage.backends.s3 import RelayedBody
+
     received: list[int] = []
-    original = botocore.response.StreamingBody.read
 
-    def read(self: Any, amt: int | None = None) -> bytes:
-        chunk: bytes = original(self, amt)
-        if chunk:
-            if getattr(self, "_hybridmedia_counted", False):
-                received[-1] += len(chunk)
-            else:
-                self._hybridmedia_counted = True
-                received.append(len(chunk))
-        return chunk
+    def counting(original: Any) -> Any:
+        def read(self: Any, amt: int | None = None) -> bytes:
+            chunk: bytes = original(self, amt)
+            if chunk:
+                if getattr(self, "_hybridmedia_counted", False):
+                    received[-1] += len(chunk)
+                else:
+                    self._hybridmedia_counted = True
+                    received.append(len(chunk))
+            return chunk
 
-    monkeypatch.setattr(botocore.response.StreamingBody, "read", read)
+        return read
+
+    monkeypatch.setattr(botocore.response.StreamingBody, "read", counting(botocore.response.StreamingBody.read))
+    monkeypatch.setattr(RelayedBody, "read1", counting(RelayedBody.read1))
     return received

@@ -33,7 +33,15 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.redaction import has_userinfo, redact_text, redact_url, redact_value
-from hybridmedia.storage.backends.base import Chunks, Finding, ListedFiles, ListedPage, StorageAdapter, md5_of_etag
+from hybridmedia.storage.backends.base import (
+    STREAM_CHUNK_SIZE,
+    Chunks,
+    Finding,
+    ListedFiles,
+    ListedPage,
+    StorageAdapter,
+    md5_of_etag,
+)
 from hybridmedia.storage.cache import MISSING, Probe
 
 logger = logging.getLogger("hybridmedia")
@@ -560,9 +568,19 @@ class HTTPFile(io.RawIOBase):
             self._get(self._position)
         return self._read_some(size)
 
-    def _read_some(self, size: int) -> bytes:
+    def read1(self, size: int = -1) -> bytes:
+        """Return at most ``size`` bytes as soon as some arrived (``read()`` waits for ``size`` of them)."""
+        if size is None or size < 0:
+            size = CHUNK_SIZE
+        if size == 0 or (self.size is not None and self._position >= self.size):
+            return b""
+        if self._response is None:
+            self._get(self._position)
+        return self._read_some(size, whole=False)
+
+    def _read_some(self, size: int, whole: bool = True) -> bytes:
         try:
-            data = self._response.read(size)
+            data = self._response.read(size) if whole else self._response.read1(size)
         except (Urllib3Error, OSError) as exc:
             raise self._incomplete(exc) from None
         if not data and self._remaining > 0:
@@ -669,10 +687,11 @@ class HTTPAdapter(StorageAdapter):
         # Behind a login, a browser sent to the URL would be refused: such a layer is proxied.
         return not self.storage.has_credentials
 
-    def open_range(self, name: str, start: int = 0, length: int | None = None) -> Chunks:
+    def open_range(self, name: str, start: int = 0, length: int | None = None, *, checksum: bool = True) -> Chunks:
         # One GET (ranged for a part), streamed: never the whole file, never a GET and then a ranged one.
+        # An HTTP server sends no checksum: the length is what is checked (HTTPIncompleteBody).
         end = None if length is None else start + length - 1
-        return Chunks(HTTPFile(self.storage, name, start, end), length)
+        return Chunks(HTTPFile(self.storage, name, start, end), length, STREAM_CHUNK_SIZE)
 
 
 def describe(storage: HTTPStorage) -> str:

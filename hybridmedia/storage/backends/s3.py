@@ -12,8 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.config import Config
-from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError, PartialCredentialsError
+from botocore.exceptions import (
+    ClientError,
+    HTTPClientError,
+    IncompleteReadError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.response import StreamingBody
 from django.conf import settings
 from django.core.files.storage import Storage
 from storages.backends.s3 import S3Storage
@@ -21,7 +28,15 @@ from storages.utils import clean_name
 
 from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.redaction import redact_text, redact_url
-from hybridmedia.storage.backends.base import Chunks, Finding, ListedFiles, ListedPage, StorageAdapter, md5_of_etag
+from hybridmedia.storage.backends.base import (
+    STREAM_CHUNK_SIZE,
+    Chunks,
+    Finding,
+    ListedFiles,
+    ListedPage,
+    StorageAdapter,
+    md5_of_etag,
+)
 from hybridmedia.storage.cache import MISSING, Probe
 from hybridmedia.storage.names import is_missing
 
@@ -29,8 +44,6 @@ from hybridmedia.storage.names import is_missing
 READ_METHODS = frozenset({"GET", "HEAD"})
 #: The largest object one CopyObject request copies (S3's limit); larger ones are copied in parts.
 SINGLE_COPY_LIMIT = 5 * 1024**3
-#: Bytes read at a time from an S3 body the media view streams.
-STREAM_CHUNK_SIZE = 1024 * 1024
 #: Host suffixes of AWS itself; there a bucket name is unique within the partition.
 _AWS_PARTITIONS = {".amazonaws.com": "aws", ".amazonaws.com.cn": "aws-cn"}
 
@@ -365,7 +378,7 @@ class S3Adapter(StorageAdapter):
             return not (signed and getattr(self.storage, "cloudfront_signer", None))
         return not signed
 
-    def open_range(self, name: str, start: int = 0, length: int | None = None) -> Chunks:
+    def open_range(self, name: str, start: int = 0, length: int | None = None, *, checksum: bool = True) -> Chunks:
         # One GET, with a Range header for a part: S3Storage's own file would download the whole
         # object into memory (AWS_S3_MAX_MEMORY_SIZE is 0 by default) before the first byte.
         params = {k: v for k, v in self.storage.get_object_parameters(name).items() if k.startswith("SSECustomer")}
@@ -377,8 +390,45 @@ class S3Adapter(StorageAdapter):
             if is_missing(exc):
                 raise FileNotFoundError(f"{name!r} is not in bucket {self.storage.bucket_name!r}.") from exc
             raise
-        # Larger chunks than a local file's: each one costs a trip through botocore and urllib3.
-        return Chunks(response["Body"], length, STREAM_CHUNK_SIZE)
+        body = response["Body"]
+        if not checksum:
+            body = RelayedBody(body, response.get("ContentLength"))
+        return Chunks(body, length, STREAM_CHUNK_SIZE)
+
+
+class RelayedBody:
+    """An S3 response body as a relay reads it: the bytes as they arrive, without the checksum check.
+
+    ``read1()`` returns what the connection has (at most ``amt`` bytes) instead of waiting for
+    ``amt`` of them, so the media view sends bytes on while more arrive. botocore checks a whole
+    object's checksum (``response_checksum_validation``) only once the body has been read to its end,
+    which for a relay is after every byte was passed on; the length is checked here as botocore does.
+    """
+
+    def __init__(self, body: StreamingBody, length: int | None) -> None:
+        self.body = body
+        self.expected = length
+        self.received = 0
+        # botocore's urllib3 response; a body without one is read by StreamingBody itself.
+        self.raw = getattr(body, "_raw_stream", None)
+        if not callable(getattr(self.raw, "read1", None)):
+            self.raw = None
+
+    def read(self, amt: int | None = None) -> bytes:
+        chunk: bytes = StreamingBody.read(self.body, amt)  # the length check, not the checksum's
+        return chunk
+
+    def read1(self, amt: int = -1) -> bytes:
+        if self.raw is None:
+            return self.read(amt)
+        chunk: bytes = self.raw.read1(amt)
+        self.received += len(chunk)
+        if not chunk and amt and self.expected is not None and self.received != self.expected:
+            raise IncompleteReadError(actual_bytes=self.received, expected_bytes=self.expected)
+        return chunk
+
+    def close(self) -> None:
+        self.body.close()
 
 
 # Conditional writes ------------------------------------------------------------------------
