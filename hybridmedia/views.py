@@ -39,7 +39,8 @@ from hybridmedia.conf import app_settings
 from hybridmedia.exceptions import LayerUnavailable
 from hybridmedia.placeholders import is_image_name, placeholder
 from hybridmedia.storage import HybridStorage, Layer
-from hybridmedia.storage.backends.base import CHUNK_SIZE
+from hybridmedia.storage.backends.base import CHUNK_SIZE, RangeNotSatisfiable
+from hybridmedia.storage.cache import Probe
 from hybridmedia.storage.model import Copy, Whereabouts
 from hybridmedia.storage.names import is_missing, validate_name
 
@@ -84,11 +85,25 @@ def serve_media(request: HttpRequest, name: str, alias: str | None = None) -> Ht
         reason = f"deleted in layer {storage.top.name!r}" if where.whited_out else "not in any layer"
         return _missing(name, reason)
     try:
-        return _serve_copy(request, storage, name, serving)
+        try:
+            return _serve_copy(request, storage, name, serving)
+        except FileChanged:
+            # Production replaced the file since the origin cache saw it: headers made from the old
+            # size would not match the body. Ask the layer again, remember it, and serve what it holds.
+            layer = serving.layer
+            probe = _ask(storage, layer, lambda: layer.adapter.probe(name))
+            storage.remember(layer, name, probe)
+            if not probe.exists:
+                raise FileNotFoundError(name) from None
+            return _serve_copy(request, storage, name, Copy(layer, probe))
     except LayerUnavailable as exc:
         return _unavailable(storage, name, exc)
     except FileNotFoundError:  # gone since the origin cache saw it
         return _missing(name, "not in any layer")
+    except FileChanged:  # changed again while it was asked again: rare enough to let the client retry
+        response = _plain(503, f"{name!r} changed while it was read. Try again.")
+        response.headers["Retry-After"] = "1"
+        return response
 
 
 def _unreachable_above(storage: HybridStorage, where: Whereabouts) -> LayerUnavailable | None:
@@ -133,7 +148,7 @@ def _serve_copy(request: HttpRequest, storage: HybridStorage, name: str, copy: C
             for key, value in {"Content-Range": f"bytes */{size}", **headers}.items():
                 refusal.headers[key] = value
             return _secure(refusal, layer)
-    response = _body(request, storage, layer, name, byte_range)
+    response = _body(request, storage, copy, name, byte_range, size)
     for key, value in headers.items():
         response.headers[key] = value
     response.headers["Content-Type"] = _content_type(name)
@@ -194,9 +209,14 @@ def _content_type(name: str) -> str:
 
 
 def _body(
-    request: HttpRequest, storage: HybridStorage, layer: Layer, name: str, byte_range: ByteRange | None
+    request: HttpRequest, storage: HybridStorage, copy: Copy, name: str, byte_range: ByteRange | None, size: int
 ) -> HttpResponseBase:
-    """The response carrying the bytes (none for ``HEAD``), streamed with memory bounded by one chunk."""
+    """The response carrying the bytes (none for ``HEAD``), streamed with memory bounded by one chunk.
+
+    ``size`` is the size the headers promise; a proxied file found to be another one when opened
+    raises ``FileChanged`` before anything is sent.
+    """
+    layer = copy.layer
     if request.method == "HEAD":
         return HttpResponse()
     if byte_range is None and not layer.adapter.remote:
@@ -206,9 +226,35 @@ def _body(
         response.block_size = CHUNK_SIZE
         return response
     start, length = (byte_range.start, byte_range.length) if byte_range else (0, None)
-    # No end-of-body checksum: it could only fail once every byte was sent (see open_range()).
-    chunks = _ask(storage, layer, lambda: layer.adapter.open_range(name, start, length, checksum=False))
+    try:
+        # No end-of-body checksum: it could only fail once every byte was sent (see open_range()).
+        chunks = _ask(storage, layer, lambda: layer.adapter.open_range(name, start, length, checksum=False))
+    except RangeNotSatisfiable:
+        raise FileChanged(name) from None  # shorter than the origin cache knew it
+    if _changed(copy, size, chunks.found):
+        chunks.close()
+        raise FileChanged(name)
     return StreamingHttpResponse(chunks)
+
+
+def _changed(copy: Copy, size: int, found: Probe | None) -> bool:
+    """Whether the opened file differs from the copy the headers describe: its size, ETag or time."""
+    if found is None:
+        return False  # the layer could not tell
+    if found.size is not None and found.size != size:
+        return True
+    if found.etag is not None and copy.etag is not None and found.etag != copy.etag:
+        return True
+    # To the second: a listing gives S3's times in milliseconds, a GET's Last-Modified in seconds.
+    return (
+        found.modified is not None
+        and copy.modified is not None
+        and int(found.modified.timestamp()) != int(copy.modified.timestamp())
+    )
+
+
+class FileChanged(Exception):
+    """A proxied file is not the one the origin cache described: production replaced it meanwhile."""
 
 
 def _ask(storage: HybridStorage, layer: Layer, call: Callable[[], T]) -> T:

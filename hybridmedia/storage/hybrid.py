@@ -275,7 +275,8 @@ class HybridStorage(Storage):
             self.ask(layer, layer.adapter.verify)
             self._verified.add(layer.name)
 
-    def _remember(self, layer: Layer, name: str, answer: Probe) -> None:
+    def remember(self, layer: Layer, name: str, answer: Probe) -> None:
+        """Keep what a lower ``layer`` just said about ``name`` (an opened file's headers) in the origin cache."""
         if layer.cache and not layer.adapter.remote:
             return  # never cached (see ``_probe()``)
         self.origin_cache.set(self._layer_keys[layer.name], name, answer)
@@ -486,7 +487,7 @@ class HybridStorage(Storage):
                     probe = MISSING
                 if probe is not None:
                     answers[name] = probe
-                    self._remember(layer, name, probe)
+                    self.remember(layer, name, probe)
 
     def _whereabouts(
         self,
@@ -577,7 +578,7 @@ class HybridStorage(Storage):
                     if not is_missing(exc):
                         raise
                     self._verify(layer)
-                    self._remember(layer, name, MISSING)
+                    self.remember(layer, name, MISSING)
                 else:
                     if answer is not _KNOWN_MISSING:
                         if layer.cache:
@@ -638,7 +639,7 @@ class HybridStorage(Storage):
             # S3Storage's file has loaded the object's HEAD: keep its size and time for later.
             layer = self.layer(served_by)
             probe = layer.adapter.probe_of_open_file(file)
-            self._remember(layer, name, probe)
+            self.remember(layer, name, probe)
             cache = self._read_through
             if cache is not None and self.layers.index(layer) > self.layers.index(cache):
                 return self._pull_through(cache, layer, name, probe, file)

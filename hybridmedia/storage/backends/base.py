@@ -221,7 +221,8 @@ class StorageAdapter:
         """Open ``name`` now and return its bytes from ``start`` (``length`` of them, or to the end), chunk by chunk.
 
         The generic way: ``seek()`` and ``read()`` on the file the storage opens. A missing name or an
-        unreachable store raises here, not while the chunks are read; memory stays at one chunk.
+        unreachable store raises here, not while the chunks are read; memory stays at one chunk. A
+        range that starts past the end raises ``RangeNotSatisfiable``.
 
         ``checksum=False`` skips checking the content against a checksum the store sent with it (S3's
         CRC), which can only fail after the last byte: for a caller that has passed every chunk on by
@@ -238,17 +239,26 @@ class StorageAdapter:
         return Chunks(handle, length)
 
 
+class RangeNotSatisfiable(ValueError):
+    """The store has no byte where a range starts: the file is shorter than the caller knew it (it changed)."""
+
+
 class Chunks:
     """Iterate a stream in chunks of at most ``chunk_size`` bytes, ``length`` in all (``None``: to its end).
 
     ``close()`` closes the stream, also when iteration never started (a generator's ``finally`` would
-    not run then), so a response that is never read leaks nothing.
+    not run then), so a response that is never read leaks nothing. ``found`` is what the store said
+    about the whole file when it was opened (size, ETag, time), where it said it: a caller that
+    promised a size before opening can tell that the file changed meanwhile.
     """
 
-    def __init__(self, stream: Any, length: int | None = None, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(
+        self, stream: Any, length: int | None = None, chunk_size: int = CHUNK_SIZE, found: Probe | None = None
+    ) -> None:
         self.stream = stream
         self.remaining = length
         self.chunk_size = chunk_size
+        self.found = found
         # A stream with read1() (a network body, a buffered file) hands over what it has instead of
         # waiting for a whole chunk: a relay sends bytes on while more arrive.
         self.read = getattr(stream, "read1", None) or stream.read

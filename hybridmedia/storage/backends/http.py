@@ -39,6 +39,7 @@ from hybridmedia.storage.backends.base import (
     Finding,
     ListedFiles,
     ListedPage,
+    RangeNotSatisfiable,
     StorageAdapter,
     md5_of_etag,
 )
@@ -92,6 +93,10 @@ class HTTPUnauthorized(HTTPLayerError, PermissionError):
 
 class HTTPRedirectError(HTTPLayerError):
     """A redirect leads to another origin, or there are too many of them."""
+
+
+class HTTPRangeNotSatisfiable(HTTPLayerError, RangeNotSatisfiable):
+    """The server has no byte where a range starts (416): the file is shorter than the caller knew."""
 
 
 class HTTPIncompleteBody(HTTPLayerError):
@@ -493,7 +498,7 @@ class HTTPFile(io.RawIOBase):
         response = self._storage.request("GET", self.name, headers, stream=True)
         error = self._storage._refused(self.name, response)
         if error is None and response.status == 416:  # a range past the end: nothing to read
-            error = HTTPLayerError(f"{self._storage._where(self.name)} has no byte {start} (416).")
+            error = HTTPRangeNotSatisfiable(f"{self._storage._where(self.name)} has no byte {start} (416).")
         if error is not None:
             response.drain_conn()
             response.release_conn()
@@ -691,7 +696,8 @@ class HTTPAdapter(StorageAdapter):
         # One GET (ranged for a part), streamed: never the whole file, never a GET and then a ranged one.
         # An HTTP server sends no checksum: the length is what is checked (HTTPIncompleteBody).
         end = None if length is None else start + length - 1
-        return Chunks(HTTPFile(self.storage, name, start, end), length, STREAM_CHUNK_SIZE)
+        file = HTTPFile(self.storage, name, start, end)
+        return Chunks(file, length, STREAM_CHUNK_SIZE, file.obj)
 
 
 def describe(storage: HTTPStorage) -> str:
@@ -705,6 +711,7 @@ __all__ = [
     "HTTPForbidden",
     "HTTPIncompleteBody",
     "HTTPLayerError",
+    "HTTPRangeNotSatisfiable",
     "HTTPRedirectError",
     "HTTPStorage",
     "HTTPTimeout",

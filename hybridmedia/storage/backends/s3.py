@@ -34,6 +34,7 @@ from hybridmedia.storage.backends.base import (
     Finding,
     ListedFiles,
     ListedPage,
+    RangeNotSatisfiable,
     StorageAdapter,
     md5_of_etag,
 )
@@ -389,11 +390,28 @@ class S3Adapter(StorageAdapter):
         except Exception as exc:
             if is_missing(exc):
                 raise FileNotFoundError(f"{name!r} is not in bucket {self.storage.bucket_name!r}.") from exc
+            if _error_code(exc) == "InvalidRange":
+                bucket = self.storage.bucket_name
+                raise RangeNotSatisfiable(f"{name!r} in bucket {bucket!r} has no byte {start}.") from exc
             raise
         body = response["Body"]
         if not checksum:
             body = RelayedBody(body, response.get("ContentLength"))
-        return Chunks(body, length, STREAM_CHUNK_SIZE)
+        total = response.get("ContentLength")
+        if "Range" in params:  # "bytes 0-99/1234": the whole object's size is after the slash
+            total = _length_of_range(response.get("ContentRange"))
+        found = Probe(True, total, response.get("LastModified"), md5_of_etag(response.get("ETag")))
+        return Chunks(body, length, STREAM_CHUNK_SIZE, found)
+
+
+def _error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def _length_of_range(content_range: str | None) -> int | None:
+    total = (content_range or "").rpartition("/")[2]
+    return int(total) if total.isdigit() else None
 
 
 class RelayedBody:
