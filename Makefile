@@ -35,7 +35,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: install
+# The media view's benchmark runs nginx as its reference relay.
+bench: install system-deps
 	$(PY) -m benchmarks
 
 clean:

@@ -1,8 +1,10 @@
 """The media view's scenarios: a proxied stream against a direct GET from the same server, and a range.
 
 The view runs behind a real HTTP server (Django's threaded WSGI server, in this process) and is
-fetched with urllib3, as a browser would, over a reused connection. The "direct" contender fetches
-the same object from the S3 server: with a presigned URL, or at its public URL for the HTTP layer.
+fetched by a client in a process of its own (``benchmarks/client.py``, urllib3), as a browser would,
+over a reused connection: a client thread in this process would share the view's interpreter lock.
+The "direct" contender fetches the same object from the S3 server with the same client: with a
+presigned URL, or at its public URL for the HTTP layer.
 
 The view's server sets ``TCP_NODELAY``, as gunicorn and uvicorn do. Django's development server
 writes a response's status line, ``Date``, ``Server`` and headers in separate small writes; with
@@ -12,8 +14,8 @@ connection (CPython issue 108736, for ``http.server``): a stall of that server, 
 For scale, the stream is also fetched through nginx as a reverse proxy in front of the S3 server: a
 relay written in C, with buffers sized for large bodies, on the same two cores.
 
-Memory is tracemalloc's peak in this process while a whole response is read (the S3 server runs in
-a child process, so only the view, the server thread and the client count).
+Memory is tracemalloc's peak in this process while a whole response is served: the S3 server and the
+client run in child processes, so only the view and its server count.
 """
 
 from __future__ import annotations
@@ -26,17 +28,16 @@ from contextlib import contextmanager
 from typing import Any
 
 import botocore.response
-import urllib3
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test import override_settings
 from django.urls import include, path
 from storages.backends.s3 import S3Storage
 
+from benchmarks.client import ClientProcess
 from benchmarks.lab import Lab, local_config
 from benchmarks.measure import Contender, Scenario, compare, peak_memory
 from benchmarks.servers import nginx_proxy
-from hybridmedia.storage.backends.base import CHUNK_SIZE
 from hybridmedia.storage.backends.s3 import RelayedBody
 from hybridmedia.views import serve_media
 
@@ -75,6 +76,15 @@ def view_server(handler: type[WSGIRequestHandler] = NoDelayHandler) -> Iterator[
 
 
 @contextmanager
+def client_process() -> Iterator[ClientProcess]:
+    client = ClientProcess().start()
+    try:
+        yield client
+    finally:
+        client.stop()
+
+
+@contextmanager
 def s3_bytes_received() -> Iterator[list[int]]:
     """Count the body bytes read from the S3 server while inside the block (as relayed, or as read)."""
     received = [0]
@@ -98,19 +108,6 @@ def s3_bytes_received() -> Iterator[list[int]]:
             setattr(cls, name, original)
 
 
-def fetch(http: urllib3.PoolManager, url: str, headers: dict[str, str] | None = None) -> Callable[[Any], int]:
-    """Return a round that GETs ``url`` and reads the body to its end in chunks, keeping none."""
-
-    def run(_: Any) -> int:
-        response = http.request("GET", url, headers=headers, preload_content=False)
-        assert response.status in (200, 206), (url, response.status)
-        received = sum(len(chunk) for chunk in response.stream(CHUNK_SIZE))
-        response.release_conn()
-        return received
-
-    return run
-
-
 def media_view_scenarios(lab: Lab) -> list[Scenario]:
     size = lab.sizes.view_file_mib * MIB
     small = max(1, lab.sizes.view_file_mib // 5) * MIB
@@ -128,7 +125,6 @@ def media_view_scenarios(lab: Lab) -> list[Scenario]:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     signed = S3Storage(**bucket.options(querystring_auth=True)).url("video/big.mp4")
-    http = urllib3.PoolManager(retries=False, timeout=60)
     mib = lab.sizes.view_file_mib
     stream = Scenario("view-stream", f"stream a {mib} MiB production file: proxied by the view, or straight from S3")
     over_http = Scenario(
@@ -142,22 +138,23 @@ def media_view_scenarios(lab: Lab) -> list[Scenario]:
     with (
         override_settings(ROOT_URLCONF=__name__, STORAGES=storages, HYBRIDMEDIA_SERVE_WITHOUT_DEBUG=True),
         view_server() as base,
+        client_process() as client,
         nginx_proxy(lab.endpoint_url, lab.scratch / "nginx-proxy") as proxy,
     ):
-        through_view = fetch(http, f"{base}/media/video/big.mp4")
-        through_http_layer = fetch(http, f"{base}/over-http/video/big.mp4")
+        through_view = client.fetch(f"{base}/media/video/big.mp4")
+        through_http_layer = client.fetch(f"{base}/over-http/video/big.mp4")
         for warm_up in (through_view, through_http_layer):
             warm_up(None)  # the clients, connections and the origin cache, off the clock
         compare(
             lab.counter,
             stream,
             [
-                Contender("direct GET from the S3 server", "floor", fetch(http, signed), 1, rounds),
+                Contender("direct GET from the S3 server", "floor", client.fetch(signed), 1, rounds),
                 Contender("GET through the media view (proxy)", "proxy", through_view, 1, rounds),
                 Contender(
                     "GET through nginx as a reverse proxy (the reference: a relay in C)",
                     "nginx",
-                    fetch(http, signed.replace(lab.endpoint_url, proxy, 1)),
+                    client.fetch(signed.replace(lab.endpoint_url, proxy, 1)),
                     1,
                     rounds,
                     note="proxy_pass with 1 MiB buffers",
@@ -168,13 +165,13 @@ def media_view_scenarios(lab: Lab) -> list[Scenario]:
             lab.counter,
             over_http,
             [
-                Contender("direct GET of the public URL", "floor", fetch(http, public + "video/big.mp4"), 1, rounds),
+                Contender("direct GET of the public URL", "floor", client.fetch(public + "video/big.mp4"), 1, rounds),
                 Contender("GET through the media view (HTTP layer, proxy)", "proxy", through_http_layer, 1, rounds),
             ],
         )
         big_peak, received = peak_memory(lambda: through_view(None))
         assert received == size
-        small_peak, _ = peak_memory(lambda: fetch(http, f"{base}/media/video/small.mp4")(None))
+        small_peak, _ = peak_memory(lambda: client.fetch(f"{base}/media/video/small.mp4")(None))
         stream.row("proxy").peak_bytes = big_peak  # type: ignore[union-attr]
         stream.add(
             f"GET through the media view, a {small // MIB} MiB file",
@@ -187,7 +184,7 @@ def media_view_scenarios(lab: Lab) -> list[Scenario]:
         )
         with s3_bytes_received() as from_s3:
             before = lab.counter()
-            run = fetch(http, f"{base}/media/video/big.mp4", {"Range": f"bytes=-{MIB}"})
+            run = client.fetch(f"{base}/media/video/big.mp4", {"Range": f"bytes=-{MIB}"})
             started = time.perf_counter()
             got = run(None)
             seconds = time.perf_counter() - started
