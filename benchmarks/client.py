@@ -9,38 +9,26 @@ stdin, a JSON line ``{"url": ..., "headers": {...}}``, with ``{"status": ..., "b
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import urllib3
 
+from benchmarks.servers import ChildProcess
+
 #: Bytes the client reads at a time.
 READ_SIZE = 256 * 1024
-ROOT = Path(__file__).resolve().parent.parent
 
 
-class ClientProcess:
-    """The child client, started with ``start()`` and fed one request at a time by ``fetch()``'s rounds."""
+class ClientProcess(ChildProcess):
+    """The child client, fed one request at a time by ``fetch()``'s rounds."""
 
-    def start(self) -> ClientProcess:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.client"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        return self
+    module = "benchmarks.client"
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> tuple[int, int]:
         """GET ``url`` in the child and read the whole body; return ``(status, bytes received)``."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"url": url, "headers": headers or {}}) + "\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline() or '{"error": "the client process died"}')
+        answer = json.loads(self.ask({"url": url, "headers": headers or {}}) or '{"error": "the client died"}')
         if "error" in answer:
             raise RuntimeError(f"GET {url}: {answer['error']}")
         return answer["status"], answer["bytes"]
@@ -54,14 +42,6 @@ class ClientProcess:
             return received
 
         return run
-
-    def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def _serve() -> None:

@@ -77,7 +77,8 @@ def view_server(handler: type[WSGIRequestHandler] = NoDelayHandler) -> Iterator[
 
 @contextmanager
 def client_process() -> Iterator[ClientProcess]:
-    client = ClientProcess().start()
+    client = ClientProcess()
+    client.spawn()
     try:
         yield client
     finally:

@@ -24,29 +24,22 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class MotoProcess:
-    """``MotoEndpoint`` in a child process; ``seed()`` fills a bucket without one request per object."""
+class ChildProcess:
+    """``python -m <module>`` of this project, answering each JSON line on its stdin with a line on its stdout."""
 
-    def start(self) -> str:
+    module: str
+
+    def spawn(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.servers"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            [sys.executable, "-m", self.module], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http"):
-            raise RuntimeError(f"moto did not start: {self.url!r}")
-        return self.url
 
-    def seed(self, bucket: str, names: list[str], data: bytes = b"") -> bool:
-        """Write ``names`` into ``bucket`` inside the server; return False if moto cannot (use PUTs)."""
+    def ask(self, message: dict[str, Any]) -> str:
+        """Send ``message``; return the child's answer line (empty if the child died)."""
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"bucket": bucket, "names": names, "data": data.decode("latin-1")}) + "\n")
+        self.process.stdin.write(json.dumps(message) + "\n")
         self.process.stdin.flush()
-        return self.process.stdout.readline().strip() == "ok"
+        return self.process.stdout.readline().strip()
 
     def stop(self) -> None:
         assert self.process.stdin is not None
@@ -56,6 +49,24 @@ class MotoProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class MotoProcess(ChildProcess):
+    """``MotoEndpoint`` in a child process; ``seed()`` fills a bucket without one request per object."""
+
+    module = "benchmarks.servers"
+
+    def start(self) -> str:
+        self.spawn()
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            raise RuntimeError(f"moto did not start: {self.url!r}")
+        return self.url
+
+    def seed(self, bucket: str, names: list[str], data: bytes = b"") -> bool:
+        """Write ``names`` into ``bucket`` inside the server; return False if moto cannot (use PUTs)."""
+        return self.ask({"bucket": bucket, "names": names, "data": data.decode("latin-1")}) == "ok"
 
 
 def _serve_moto() -> None:
