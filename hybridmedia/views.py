@@ -87,11 +87,12 @@ def serve_media(request: HttpRequest, name: str, alias: str | None = None) -> Ht
     try:
         try:
             return _serve_copy(request, storage, name, serving)
-        except FileChanged:
-            # Production replaced the file since the origin cache saw it: headers made from the old
-            # size would not match the body. Ask the layer again, remember it, and serve what it holds.
+        except FileChanged as changed:
+            # The file was replaced since the origin cache saw it: headers made from the old size would
+            # not match the body. Serve it as the GET described it (a range past the new end described
+            # nothing: then the layer is asked), and remember that.
             layer = serving.layer
-            probe = _ask(storage, layer, lambda: layer.adapter.probe(name))
+            probe = changed.found or _ask(storage, layer, lambda: layer.adapter.probe(name))
             storage.remember(layer, name, probe)
             if not probe.exists:
                 raise FileNotFoundError(name) from None
@@ -230,10 +231,10 @@ def _body(
         # No end-of-body checksum: it could only fail once every byte was sent (see open_range()).
         chunks = _ask(storage, layer, lambda: layer.adapter.open_range(name, start, length, checksum=False))
     except RangeNotSatisfiable:
-        raise FileChanged(name) from None  # shorter than the origin cache knew it
+        raise FileChanged(name, None) from None  # shorter than the origin cache knew it
     if _changed(copy, size, chunks.found):
         chunks.close()
-        raise FileChanged(name)
+        raise FileChanged(name, chunks.found)
     return StreamingHttpResponse(chunks)
 
 
@@ -254,7 +255,14 @@ def _changed(copy: Copy, size: int, found: Probe | None) -> bool:
 
 
 class FileChanged(Exception):
-    """A proxied file is not the one the origin cache described: production replaced it meanwhile."""
+    """A proxied file is not the one the origin cache described: it was replaced meanwhile.
+
+    ``found`` is what the layer's answer said about the file now, ``None`` where it said nothing.
+    """
+
+    def __init__(self, name: str, found: Probe | None) -> None:
+        super().__init__(name)
+        self.found = found
 
 
 def _ask(storage: HybridStorage, layer: Layer, call: Callable[[], T]) -> T:

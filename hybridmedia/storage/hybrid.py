@@ -276,9 +276,12 @@ class HybridStorage(Storage):
             self._verified.add(layer.name)
 
     def remember(self, layer: Layer, name: str, answer: Probe) -> None:
-        """Keep what a lower ``layer`` just said about ``name`` (an opened file's headers) in the origin cache."""
-        if layer.cache and not layer.adapter.remote:
-            return  # never cached (see ``_probe()``)
+        """Keep what a lower ``layer`` just said about ``name`` (an opened file's headers) in the origin cache.
+
+        The write layer's answers are not kept here: its writes keep its own state (``_top_changed()``).
+        """
+        if layer.name not in self._layer_keys or (layer.cache and not layer.adapter.remote):
+            return  # the write layer, or a local cache layer: never cached (see ``_probe()``)
         self.origin_cache.set(self._layer_keys[layer.name], name, answer)
 
     def _lower_holder(self, name: str, *, fresh: bool = False) -> tuple[Layer, Probe] | None:

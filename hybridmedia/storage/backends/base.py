@@ -221,8 +221,9 @@ class StorageAdapter:
         """Open ``name`` now and return its bytes from ``start`` (``length`` of them, or to the end), chunk by chunk.
 
         The generic way: ``seek()`` and ``read()`` on the file the storage opens. A missing name or an
-        unreachable store raises here, not while the chunks are read; memory stays at one chunk. A
-        range that starts past the end raises ``RangeNotSatisfiable``.
+        unreachable store raises here, not while the chunks are read; memory stays at one chunk. The
+        S3 and HTTP adapters also raise ``RangeNotSatisfiable`` for a range that starts past the end,
+        and give ``Chunks.found``; this generic way does neither.
 
         ``checksum=False`` skips checking the content against a checksum the store sent with it (S3's
         CRC), which can only fail after the last byte: for a caller that has passed every chunk on by

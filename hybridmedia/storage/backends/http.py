@@ -462,7 +462,8 @@ def probe_of_headers(headers: Mapping[str, str]) -> Probe:
 class HTTPFile(io.RawIOBase):
     """A file of an HTTP layer: a streamed ``GET``, seekable by ranged ``GET`` where the server allows it.
 
-    At most ``CHUNK_SIZE`` bytes are held at a time. A body shorter than its Content-Length raises
+    At most one read's bytes are held at a time (``CHUNK_SIZE`` for ``read()`` of everything; what
+    the caller asks for otherwise). A body shorter than its Content-Length raises
     ``HTTPIncompleteBody``, never returns truncated data as the whole file.
     """
 
