@@ -257,6 +257,16 @@ def test_seeking_sends_a_ranged_get(hybrid: HybridStorage, site: services.Site) 
     ]
 
 
+def test_open_range_hands_out_a_file_that_cannot_write(hybrid: HybridStorage, site: services.Site) -> None:
+    chunks = hybrid.layers[-1].adapter.open_range("homes/1.jpg", checksum=False)  # as the media view relays
+    assert not chunks.stream.writable()
+    for write in (lambda: chunks.stream.write(b"x"), lambda: chunks.stream.truncate(0)):
+        with pytest.raises((OSError, NotImplementedError)):  # nginx's root is unchanged (the fixture checks)
+            write()
+    assert b"".join(chunks) == JPEG
+    assert [method for method, _, _ in site.requests()] == ["GET"]
+
+
 def test_open_range_fetches_only_the_part(site: services.Site) -> None:
     storage = HTTPStorage(base_url=site.base_url)
     part = b"".join(HTTPAdapter(storage).open_range("homes/1.jpg", len(JPEG) - 1000, 1000))

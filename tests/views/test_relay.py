@@ -10,6 +10,7 @@ from botocore.exceptions import IncompleteReadError
 from botocore.httpchecksum import Crc32Checksum
 from django.test import Client
 
+from hybridmedia.exceptions import ReadOnlyLayerError
 from hybridmedia.storage import HybridStorage
 from hybridmedia.storage.backends.s3 import RelayedBody
 from tests import s3
@@ -68,3 +69,19 @@ def test_a_relayed_body_that_ends_before_its_length_raises(media: HybridStorage,
             received += len(chunk)
     assert received == 1000
     body.close()
+
+
+def test_what_a_relay_is_handed_cannot_write(media: HybridStorage, production: s3.Bucket) -> None:
+    # open_range() of a lower layer hands out a body to read: nothing in it writes to production
+    # (the fixtures check the bucket is byte-identical afterwards).
+    production.put("video.mp4", b"production bytes")
+    adapter, key = media.layers[-1].adapter, production.key("video.mp4")
+    for checksum in (False, True):
+        chunks = adapter.open_range("video.mp4", checksum=checksum)
+        for stream in (chunks.stream, getattr(chunks.stream, "body", None)):
+            if stream is None:
+                continue
+            assert not hasattr(stream, "write") and not getattr(stream, "writable", lambda: False)()
+        with pytest.raises(ReadOnlyLayerError):  # the client behind it signs only reads
+            adapter.client.put_object(Bucket=production.name, Key=key, Body=b"x")
+        assert b"".join(chunks) == b"production bytes"
