@@ -181,15 +181,16 @@ def _redirect_target(request: HttpRequest, storage: HybridStorage, layer: Layer,
 def _size_and_time(storage: HybridStorage, copy: Copy, name: str) -> tuple[int, datetime | None]:
     """The copy's size and modification time: from its probe, or asked of its layer where a probe had none."""
     layer = copy.layer
-    size = copy.size
-    if size is None:
+    size, modified = copy.size, copy.modified
+    if size is None or modified is None:
+        # One question answers both (a single HEAD for a remote layer), and is never asked twice.
+        known = _ask(storage, layer, lambda: layer.adapter.stat(name))
+        if not known.exists:
+            raise FileNotFoundError(name)
+        size = known.size if size is None else size
+        modified = known.modified if modified is None else modified
+    if size is None:  # the layer cannot tell: its own error says so
         size = _ask(storage, layer, lambda: layer.storage.size(name))
-    modified = copy.modified
-    if modified is None:
-        try:
-            modified = _ask(storage, layer, lambda: layer.storage.get_modified_time(name))
-        except NotImplementedError:
-            modified = None
     return size, modified
 
 

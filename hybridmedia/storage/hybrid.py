@@ -9,6 +9,7 @@ import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from itertools import pairwise
@@ -518,9 +519,11 @@ class HybridStorage(Storage):
                 continue
             if answer.exists:
                 copies.append(Copy(layer, answer))
-        cached = next((copy.layer for copy in copies if copy.layer.cache), None)
-        pulled = read_record(cached, name) if cached is not None else None
-        return Whereabouts(name, tuple(copies), whited_out, unknown, pulled, complete=not serving_only)
+        where = Whereabouts(name, tuple(copies), whited_out, unknown, complete=not serving_only)
+        pulled_copy = where.pulled_copy
+        if pulled_copy is None:
+            return where  # the record only tells about a pulled copy that serves: not read otherwise
+        return replace(where, pulled=read_record(pulled_copy.layer, name))
 
     def is_shadowed(self, name: str) -> bool:
         """Return whether the copy ``name`` is served from hides a copy in a layer below it."""

@@ -568,21 +568,18 @@ class HTTPFile(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             return b"".join(iter(lambda: self.read(CHUNK_SIZE), b""))
-        if size == 0 or (self.size is not None and self._position >= self.size):
-            return b""
-        if self._response is None:
-            self._get(self._position)
-        return self._read_some(size)
+        return self._read(size, whole=True)
 
     def read1(self, size: int = -1) -> bytes:
         """Return at most ``size`` bytes as soon as some arrived (``read()`` waits for ``size`` of them)."""
-        if size is None or size < 0:
-            size = CHUNK_SIZE
+        return self._read(CHUNK_SIZE if size is None or size < 0 else size, whole=False)
+
+    def _read(self, size: int, whole: bool) -> bytes:
         if size == 0 or (self.size is not None and self._position >= self.size):
             return b""
         if self._response is None:
             self._get(self._position)
-        return self._read_some(size, whole=False)
+        return self._read_some(size, whole)
 
     def _read_some(self, size: int, whole: bool = True) -> bytes:
         try:
